@@ -1,0 +1,11 @@
+package io.bitswitch.cli.config;
+
+/**
+ * FP32 training ({@code bitswitch.pretrain}).
+ *
+ * @param epochs passes over the training data, at least 1
+ * @param batchSize global mini-batch size, at least 1
+ * @param learningRate Adam base learning rate, positive
+ * @param weightDecay decoupled weight decay, at least 0
+ */
+public record PretrainOptions(int epochs, int batchSize, double learningRate, double weightDecay) {}
