@@ -76,6 +76,15 @@ public final class BitswitchCli implements Runnable {
   /** The command line with bitswitch's error reporting. */
   public static CommandLine newCommandLine() {
     CommandLine cli = new CommandLine(new BitswitchCli());
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommand() instanceof BitswitchCommand command) {
+        for (String name : command.unusedCommonOptions()) {
+          sub.getCommandSpec().remove(sub.getCommandSpec().findOption(name));
+        }
+      }
+    }
+    cli.setUsageHelpAutoWidth(true);
+    cli.setUsageHelpWidth(100);
     cli.setParameterExceptionHandler((ex, args) -> {
       CommandLine failed = ex.getCommandLine();
       failed.getErr().println("bitswitch: error: " + oneLine(ex.getMessage()) + " (see '"

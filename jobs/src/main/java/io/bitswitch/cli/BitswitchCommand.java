@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Base of every command: the common options, configuration loading, and refusal of common options
- * that a command does not use (so that nothing the user typed is silently ignored).
+ * Base of every command: the common options and configuration loading. Common options that a
+ * command does not use are removed from it (see {@link #unusedCommonOptions()}), so they are
+ * neither listed in its help nor silently ignored when given.
  */
 public abstract class BitswitchCommand implements Callable<Integer> {
   /** The options every command takes. */
@@ -23,11 +23,6 @@ public abstract class BitswitchCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    for (String option : unusedCommonOptions()) {
-      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-        throw new ParameterException(spec.commandLine(), "'" + spec.name() + "' does not use " + option);
-      }
-    }
     return run(common.loadConfig());
   }
 
@@ -39,7 +34,10 @@ public abstract class BitswitchCommand implements Callable<Integer> {
    */
   protected abstract int run(BitswitchConfig config) throws Exception;
 
-  /** Common options this command has no use for; giving one is an error. */
+  /**
+   * Common options this command has no use for; {@link BitswitchCli#newCommandLine()} removes them
+   * from the command, so giving one is an unknown-option error.
+   */
   protected List<String> unusedCommonOptions() {
     return List.of();
   }

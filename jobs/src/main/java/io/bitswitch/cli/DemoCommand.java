@@ -5,11 +5,10 @@ import picocli.CommandLine.Command;
 
 /** {@code bitswitch demo}: the whole pipeline on Fashion-MNIST with local Spark. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {
-        "The whole pipeline on Fashion-MNIST (pretrain, train, sensitivity, supernet, search, evaluate) with the "
-            + "overrides of bitswitch.demo.profile (quick by default) beneath your own settings. Writes a run "
-            + "directory under --out (default: " + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
-        "Example: bitswitch demo --set demo.profile=full"})
+    description = "The whole pipeline on Fashion-MNIST (pretrain, train, sensitivity, supernet, search, evaluate) with the "
+        + "overrides of bitswitch.demo.profile (quick by default) beneath your own settings. Writes a run "
+        + "directory under --out (default: " + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch demo --set demo.profile=full")
 public final class DemoCommand extends BitswitchCommand {
   /** Where demo runs go when {@code --out} is not given. */
   public static final String DEFAULT_RUNS_DIR = "runs";

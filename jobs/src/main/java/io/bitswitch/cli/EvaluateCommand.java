@@ -9,10 +9,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch evaluate}: accuracy of a bundle at given bit-widths or per-layer configurations. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = {
-        "Accuracy of a bundle on the test split of --data at the given bit-widths and per-layer configurations; "
-            + "prints a table and optionally writes JSON {\"accuracy\": {\"8\": 0.92, ...}}.",
-        "Example: bitswitch evaluate --bundle runs/mp/bundle --bits 8,6,4,2 --json eval.json"})
+    description = "Accuracy of a bundle on the test split of --data at the given bit-widths and per-layer configurations; "
+        + "prints a table and optionally writes JSON {\"accuracy\": {\"8\": 0.92, ...}}.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch evaluate --bundle runs/mp/bundle --bits 8,6,4,2 --json eval.json")
 public final class EvaluateCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true, description = "The bundle to evaluate.")
   private String bundle;

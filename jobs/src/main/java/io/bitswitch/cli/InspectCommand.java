@@ -1,6 +1,7 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -8,9 +9,8 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch inspect}: print a bundle's manifest, tensors, sizes and metrics. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = {
-        "Print a bundle's manifest, tensors, sizes and metrics.",
-        "Example: bitswitch inspect --bundle runs/mp/bundle"})
+    description = "Print a bundle's manifest, tensors, sizes and metrics.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch inspect --bundle runs/mp/bundle")
 public final class InspectCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true, description = "The bundle to describe.")
   private String bundle;
@@ -21,7 +21,7 @@ public final class InspectCommand extends BitswitchCommand {
   }
 
   @Override
-  protected int run(BitswitchConfig config) {
+  protected int run(BitswitchConfig config) throws IOException {
     inspect(stdout(), bundle);
     return 0;
   }
@@ -31,7 +31,7 @@ public final class InspectCommand extends BitswitchCommand {
    * {@code io.bitswitch.bundle.BundleInspector.describe} of it. Kept apart from the option handling
    * because the engine lives in other modules.
    */
-  private void inspect(PrintWriter out, String bundleUri) {
+  private void inspect(PrintWriter out, String bundleUri) throws IOException {
     throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
   }
 }

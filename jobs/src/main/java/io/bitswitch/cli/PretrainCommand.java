@@ -5,10 +5,9 @@ import picocli.CommandLine.Command;
 
 /** {@code bitswitch pretrain}: FP32 training of the configured architecture. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-    description = {
-        "FP32 training of the configured architecture (bitswitch.model, bitswitch.pretrain); "
-            + "writes <out>/<run-id>/bundle with FP32 weights (bits=[32]).",
-        "Example: bitswitch pretrain --out runs --run-id fp32 --set pretrain.epochs=5"})
+    description = "FP32 training of the configured architecture (bitswitch.model, bitswitch.pretrain); "
+        + "writes <out>/<run-id>/bundle with FP32 weights (bits=[32]).",
+    footerHeading = "%nExample:%n", footer = "  bitswitch pretrain --out runs --run-id fp32 --set pretrain.epochs=5")
 public final class PretrainCommand extends BitswitchCommand {
   @Override
   protected int run(BitswitchConfig config) {

@@ -6,10 +6,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch search}: ILP subnet search, BatchNorm recalibration and evaluation. */
 @Command(name = "search", mixinStandardHelpOptions = true,
-    description = {
-        "ILP subnet search over the budgets of bitswitch.search, BatchNorm recalibration and evaluation "
-            + "of every Pareto front member; writes <out>/pareto.json and one layer-bits file per member.",
-        "Example: bitswitch search --bundle runs/supernet/bundle --out runs/supernet/search"})
+    description = "ILP subnet search over the budgets of bitswitch.search, BatchNorm recalibration and evaluation "
+        + "of every Pareto front member; writes <out>/pareto.json and one layer-bits file per member.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch search --bundle runs/supernet/bundle --out runs/supernet/search")
 public final class SearchCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true,
       description = "The SuperNet INT-h bundle (the output of supernet).")

@@ -6,10 +6,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch supernet}: HASB mixed-precision SuperNet training. */
 @Command(name = "supernet", mixinStandardHelpOptions = true,
-    description = {
-        "HASB mixed-precision SuperNet training (bitswitch.supernet) from a multi-precision bundle; "
-            + "writes <out>/<run-id>/bundle (INT-h).",
-        "Example: bitswitch supernet --bundle runs/mp/bundle --out runs"})
+    description = "HASB mixed-precision SuperNet training (bitswitch.supernet) from a multi-precision bundle; "
+        + "writes <out>/<run-id>/bundle (INT-h).",
+    footerHeading = "%nExample:%n", footer = "  bitswitch supernet --bundle runs/mp/bundle --out runs")
 public final class SupernetCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true,
       description = "The multi-precision INT-h bundle to start from (the output of train).")

@@ -1,6 +1,7 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,10 +12,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch switch}: derive a b-bit or per-layer integer model from an INT-h bundle. */
 @Command(name = "switch", mixinStandardHelpOptions = true,
-    description = {
-        "Derive a b-bit (or per-layer mixed-precision) integer model from an INT-h bundle by Double Rounding's "
-            + "integer shift, and publish it as a bundle at --out.",
-        "Example: bitswitch switch --bundle runs/mp/bundle --bits 4 --out runs/mp/int4"})
+    description = "Derive a b-bit (or per-layer mixed-precision) integer model from an INT-h bundle by Double Rounding's "
+        + "integer shift, and publish it as a bundle at --out.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch switch --bundle runs/mp/bundle --bits 4 --out runs/mp/int4")
 public final class SwitchCommand extends BitswitchCommand {
   /** The target precision: one bit-width for every layer, or one per layer. */
   static final class Target {
@@ -42,7 +42,7 @@ public final class SwitchCommand extends BitswitchCommand {
   }
 
   @Override
-  protected int run(BitswitchConfig config) {
+  protected int run(BitswitchConfig config) throws IOException {
     String outUri = common.requireOut("the directory to publish the switched bundle into");
     if (target.layerBits != null) {
       switchPerLayer(stdout(), bundle, LayerBits.read(target.layerBits), outUri, overwrite);
@@ -58,13 +58,14 @@ public final class SwitchCommand extends BitswitchCommand {
    * the result at {@code outUri} (replacing what is there only when {@code overwrite}) and prints
    * {@code outUri}. Kept apart from the option handling because the engine lives in other modules.
    */
-  private void switchUniform(PrintWriter out, String bundleUri, int bits, String outUri, boolean overwrite) {
+  private void switchUniform(PrintWriter out, String bundleUri, int bits, String outUri, boolean overwrite)
+      throws IOException {
     throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
   }
 
   /** As {@link #switchUniform}, with {@code Bundle.switchTo(Map)} and one bit-width per layer. */
   private void switchPerLayer(PrintWriter out, String bundleUri, Map<String, Integer> layerBits, String outUri,
-      boolean overwrite) {
+      boolean overwrite) throws IOException {
     throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
   }
 }

@@ -8,10 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bitswitch train}: one-shot joint multi-precision quantization-aware training. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {
-        "One-shot joint multi-precision QAT (Double Rounding + ALRS) over bitswitch.train.bits, "
-            + "from a pretrained bundle or from scratch; writes <out>/<run-id>/bundle (INT-h) and the report.",
-        "Example: bitswitch train --init runs/fp32/bundle --out runs --set train.bits=[8,6,4,2]"})
+    description = "One-shot joint multi-precision QAT (Double Rounding + ALRS) over bitswitch.train.bits, "
+        + "from a pretrained bundle or from scratch; writes <out>/<run-id>/bundle (INT-h) and the report.",
+    footerHeading = "%nExample:%n", footer = "  bitswitch train --init runs/fp32/bundle --out runs --set train.bits=[8,6,4,2]")
 public final class TrainCommand extends BitswitchCommand {
   /** Where the initial weights come from; at most one. */
   static final class Start {
@@ -21,7 +20,7 @@ public final class TrainCommand extends BitswitchCommand {
 
     @Option(names = "--warm-start", paramLabel = "latest|BUNDLE",
         description = "Start from a previously published multi-precision bundle: 'latest' (the latest pointer "
-            + "under --out) or a bundle directory.")
+        + "under --out) or a bundle directory.")
     String warmStart;
   }
 
