@@ -12,7 +12,6 @@ import io.bitswitch.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -110,8 +109,8 @@ public final class Safetensors {
    * Serializes tensors (in the given order) and metadata. Deterministic: identical arguments give
    * identical bytes.
    *
-   * @throws InvalidInputException when two tensors share a name or a tensor is named
-   *     {@value #METADATA_KEY}
+   * @throws InvalidInputException when two tensors share a name, a tensor is named
+   *     {@value #METADATA_KEY}, or metadata holds a null
    */
   public static byte[] write(List<Tensor> tensors, Map<String, String> metadata) {
     Set<String> names = new HashSet<>();
@@ -121,6 +120,13 @@ public final class Safetensors {
       }
       if (!names.add(t.name())) {
         throw new InvalidInputException("two tensors are named '" + t.name() + "'");
+      }
+    }
+    if (metadata != null) {
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          throw new InvalidInputException("safetensors metadata may not hold null keys or values: " + e);
+        }
       }
     }
     byte[] header = header(tensors, metadata == null ? Map.of() : metadata);
@@ -246,7 +252,7 @@ public final class Safetensors {
     List<Tensor> tensors = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       byte[] data = Arrays.copyOfRange(file, dataStart + (int) e.begin, dataStart + (int) e.end);
-      tensors.add(Tensor.of(e.name, e.dtype, e.shape, data));
+      tensors.add(Tensor.wrap(e.name, e.dtype, e.shape, data));
     }
     return new Contents(tensors, metadata);
   }
@@ -265,6 +271,9 @@ public final class Safetensors {
   }
 
   private static Entry entry(String name, JsonNode v, long dataLength) {
+    if (name.isEmpty()) {
+      throw new CorruptDataException("safetensors header has a tensor with an empty name");
+    }
     if (!v.isObject()) {
       throw new CorruptDataException("safetensors header entry of tensor '" + name
           + "' is not a JSON object");

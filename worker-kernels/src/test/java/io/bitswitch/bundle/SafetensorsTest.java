@@ -152,6 +152,8 @@ class SafetensorsTest {
         .contains("invalid dimension -1"));
     assertTrue(rejected(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4))
         .contains("invalid data_offsets [4, 0]"));
+    assertTrue(rejected(file("{\"\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0))
+        .contains("a tensor with an empty name"));
     assertTrue(rejected(file("{\"__metadata__\":{\"k\":1}}", 0))
         .contains("metadata value of 'k' is not a string"));
   }
