@@ -57,6 +57,17 @@ import java.util.TreeMap;
  * binary32. Tensor names are unique; {@code end − begin = product(shape) · size(dtype)}; the
  * ranges of different tensors do not overlap and lie inside the data section.
  *
+ * <p>Example: one I8 tensor {@code q} of shape [2] holding −1 and 3, as this class writes it
+ * (66 bytes):
+ *
+ * <pre>
+ * bytes  0..7    38 00 00 00 00 00 00 00       N = 56
+ * bytes  8..60   {"q":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}}     53 bytes of JSON
+ * bytes 61..63   20 20 20                      padding: 8 + N is a multiple of 8
+ * byte  64       FF                            q[0] = −1
+ * byte  65       03                            q[1] = 3
+ * </pre>
+ *
  * <h2>What this writer produces</h2>
  *
  * The same input always gives the same bytes: the header is compact JSON with {@code
