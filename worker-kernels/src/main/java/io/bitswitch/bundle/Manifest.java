@@ -22,6 +22,7 @@ import io.bitswitch.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -64,7 +65,8 @@ import java.util.TreeMap;
  * @param layers the layers that own tensors, in network order
  * @param tensorsFile name of the tensors file, {@value Bundle#TENSORS_FILE}
  * @param tensorsSha256 lowercase hex SHA-256 of the tensors file; null until encoded
- * @param extra free-form sections added by later stages (e.g. {@code sensitivity})
+ * @param extra free-form sections added by later stages (e.g. {@code sensitivity}): JSON-like
+ *     values (maps, lists, strings, numbers, booleans), copied deeply and unmodifiable
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "producer", "architecture", "modelConfig", "inputShape",
@@ -101,6 +103,7 @@ public record Manifest(
   private static final ObjectMapper READER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .build();
@@ -123,7 +126,7 @@ public record Manifest(
     layerBits = layerBits == null || layerBits.isEmpty() ? null : orderedLike(layerBits, layers);
     accuracy = accuracy == null ? Map.of() : sortedByBits(accuracy);
     tensorsFile = tensorsFile == null ? Bundle.TENSORS_FILE : tensorsFile;
-    extra = extra == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(extra));
+    extra = extra == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(frozenMap(extra)));
   }
 
   /** The input shape (a copy). */
@@ -237,7 +240,7 @@ public record Manifest(
 
   @Override
   public String toString() {
-    return new String(toJson(), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(toJson(), StandardCharsets.UTF_8);
   }
 
   /** A builder with the defaults: current format version, default producer, rounding rule. */
@@ -543,6 +546,25 @@ public record Manifest(
     } catch (NumberFormatException e) {
       return null;
     }
+  }
+
+  // Deep, order-preserving, unmodifiable copies of the free-form extra sections.
+  private static Map<String, Object> frozenMap(Map<?, ?> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), frozen(v)));
+    return Collections.unmodifiableMap(out);
+  }
+
+  private static Object frozen(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      return frozenMap(m);
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      l.forEach(x -> out.add(frozen(x)));
+      return Collections.unmodifiableList(out);
+    }
+    return v;
   }
 
   // In the order of the layers list; names that are not layers follow alphabetically.

@@ -12,7 +12,6 @@ import io.bitswitch.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -57,6 +56,17 @@ import java.util.TreeMap;
  * little-endian: I8/U8 one byte, I32 four bytes two's complement, F32 four bytes IEEE 754
  * binary32. Tensor names are unique; {@code end − begin = product(shape) · size(dtype)}; the
  * ranges of different tensors do not overlap and lie inside the data section.
+ *
+ * <p>Example: one I8 tensor {@code q} of shape [2] holding −1 and 3, as this class writes it
+ * (66 bytes):
+ *
+ * <pre>
+ * bytes  0..7    38 00 00 00 00 00 00 00       N = 56
+ * bytes  8..60   {"q":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}}     53 bytes of JSON
+ * bytes 61..63   20 20 20                      padding: 8 + N is a multiple of 8
+ * byte  64       FF                            q[0] = −1
+ * byte  65       03                            q[1] = 3
+ * </pre>
  *
  * <h2>What this writer produces</h2>
  *
@@ -110,8 +120,8 @@ public final class Safetensors {
    * Serializes tensors (in the given order) and metadata. Deterministic: identical arguments give
    * identical bytes.
    *
-   * @throws InvalidInputException when two tensors share a name or a tensor is named
-   *     {@value #METADATA_KEY}
+   * @throws InvalidInputException when two tensors share a name, a tensor is named
+   *     {@value #METADATA_KEY}, or metadata holds a null
    */
   public static byte[] write(List<Tensor> tensors, Map<String, String> metadata) {
     Set<String> names = new HashSet<>();
@@ -121,6 +131,13 @@ public final class Safetensors {
       }
       if (!names.add(t.name())) {
         throw new InvalidInputException("two tensors are named '" + t.name() + "'");
+      }
+    }
+    if (metadata != null) {
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          throw new InvalidInputException("safetensors metadata may not hold null keys or values: " + e);
+        }
       }
     }
     byte[] header = header(tensors, metadata == null ? Map.of() : metadata);
@@ -246,7 +263,7 @@ public final class Safetensors {
     List<Tensor> tensors = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       byte[] data = Arrays.copyOfRange(file, dataStart + (int) e.begin, dataStart + (int) e.end);
-      tensors.add(Tensor.of(e.name, e.dtype, e.shape, data));
+      tensors.add(Tensor.wrap(e.name, e.dtype, e.shape, data));
     }
     return new Contents(tensors, metadata);
   }
@@ -265,6 +282,9 @@ public final class Safetensors {
   }
 
   private static Entry entry(String name, JsonNode v, long dataLength) {
+    if (name.isEmpty()) {
+      throw new CorruptDataException("safetensors header has a tensor with an empty name");
+    }
     if (!v.isObject()) {
       throw new CorruptDataException("safetensors header entry of tensor '" + name
           + "' is not a JSON object");

@@ -46,6 +46,11 @@ public final class Tensor {
     return new Tensor(name, dtype, shape.clone(), data.clone());
   }
 
+  /** A tensor over bytes that the caller hands over (not copied); sizes already checked. */
+  static Tensor wrap(String name, DType dtype, int[] shape, byte[] data) {
+    return checkedWrap(name, dtype, shape, data, data.length / dtype.byteSize());
+  }
+
   /** An F32 tensor. */
   public static Tensor ofFloats(String name, int[] shape, float[] values) {
     ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -41,6 +41,14 @@ class BundleSwitchTest {
       Map<String, float[]> w = new HashMap<>();
       Map<String, float[]> s = new HashMap<>();
       Bundle intH = TestBundles.intH(11 + h, set, w, s);
+      // The fixture's scales make the clamp at h active somewhere, so the test covers it.
+      int clamped = 0;
+      for (String layer : QUANTIZED) {
+        for (byte q : intH.tensor(TensorNames.weightCodes(layer)).codes()) {
+          clamped += q == DoubleRounding.minCode(h) || q == DoubleRounding.maxCode(h) ? 1 : 0;
+        }
+      }
+      assertTrue(clamped > 0, "no code at the clamp of h=" + h);
       for (int b : set) {
         Map<String, byte[]> files = intH.switchTo(b).encode();
         Bundle switched = Bundle.decode(files.get(Bundle.MANIFEST_FILE), files.get(Bundle.TENSORS_FILE));

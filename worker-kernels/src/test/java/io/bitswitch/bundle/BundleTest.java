@@ -85,6 +85,7 @@ class BundleTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void manifestKeepsExtraSectionsAndLayerOrder() {
     Bundle b = TestBundles.intH(2, 8, 4);
     Manifest m = b.manifest().toBuilder()
@@ -95,6 +96,8 @@ class BundleTest {
     assertEquals(m, back);
     assertEquals(List.of("aaa", "sensitivity"), new ArrayList<>(back.extra().keySet()));
     assertEquals(TestBundles.LAYERS, back.layers());
+    assertThrows(UnsupportedOperationException.class,
+        () -> ((Map<String, Object>) back.extra().get("sensitivity")).put("x", 1.0));
   }
 
   @Test
@@ -202,6 +205,8 @@ class BundleTest {
     Map<String, byte[]> files = TestBundles.intH(1, 8, 4).encode();
     assertTrue(rejected("{\"formatVersion\": 1,".getBytes(StandardCharsets.UTF_8), tensorsOf(files))
         .startsWith("manifest.json is malformed JSON"));
+    byte[] trailing = (new String(manifestOf(files), StandardCharsets.UTF_8) + "{}").getBytes(StandardCharsets.UTF_8);
+    assertTrue(rejected(trailing, tensorsOf(files)).startsWith("manifest.json is malformed JSON"));
     assertEquals("manifest.json field 'colour' is not part of format version 1",
         rejected(editManifest(manifestOf(files), m -> m.put("colour", "red")), tensorsOf(files)));
     assertTrue(rejected(editManifest(manifestOf(files), m -> m.put("h", "8")), tensorsOf(files))

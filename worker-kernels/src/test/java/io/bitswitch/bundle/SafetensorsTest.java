@@ -63,6 +63,16 @@ class SafetensorsTest {
   }
 
   @Test
+  void writesTheDocumentedExampleByteForByte() {
+    byte[] f = Safetensors.write(List.of(Tensor.ofBytes("q", new int[] {2}, new byte[] {-1, 3})), Map.of());
+    assertEquals(66, f.length);
+    assertArrayEquals(new byte[] {0x38, 0, 0, 0, 0, 0, 0, 0}, java.util.Arrays.copyOfRange(f, 0, 8));
+    assertEquals("{\"q\":{\"dtype\":\"I8\",\"shape\":[2],\"data_offsets\":[0,2]}}   ",
+        new String(f, 8, 56, StandardCharsets.UTF_8));
+    assertArrayEquals(new byte[] {-1, 3}, java.util.Arrays.copyOfRange(f, 64, 66));
+  }
+
+  @Test
   void writerRefusesDuplicateNames() {
     Tensor t = Tensor.ofFloats("w", new int[] {1}, new float[] {1});
     InvalidInputException e = assertThrows(InvalidInputException.class,
@@ -152,6 +162,8 @@ class SafetensorsTest {
         .contains("invalid dimension -1"));
     assertTrue(rejected(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4))
         .contains("invalid data_offsets [4, 0]"));
+    assertTrue(rejected(file("{\"\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0))
+        .contains("a tensor with an empty name"));
     assertTrue(rejected(file("{\"__metadata__\":{\"k\":1}}", 0))
         .contains("metadata value of 'k' is not a string"));
   }
