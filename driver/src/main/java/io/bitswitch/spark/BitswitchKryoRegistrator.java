@@ -25,6 +25,7 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     kryo.register(boolean[].class);
     kryo.register(Object[].class);
     kryo.register(float[][].class);
+    kryo.register(double[][].class);
 
     // io.bitswitch.data
     kryo.register(io.bitswitch.data.Shard.class);
@@ -33,6 +34,9 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     kryo.register(io.bitswitch.data.Split.class);
     registerByName(kryo, "io.bitswitch.data.ExampleRecord");
     registerByName(kryo, "io.bitswitch.data.PixelStatistics");
+    // training and evaluation
+    kryo.register(io.bitswitch.train.PassSums.class);
+    registerRecord(kryo, io.bitswitch.train.MultiPrecisionTrainer.Batch.class);
   }
 
   /** Registers a record with a {@link RecordSerializer}. */

@@ -114,7 +114,7 @@ public final class MultiPrecisionTrainer {
   }
 
   /** A mini-batch as primitive arrays. */
-  record Batch(float[] x, int[] y) implements java.io.Serializable {}
+  public record Batch(float[] x, int[] y) implements java.io.Serializable {}
 
   /**
    * Trains from {@code theta} (updated in place) over the training shards.
@@ -184,7 +184,8 @@ public final class MultiPrecisionTrainer {
     return stepsPerEpoch(counts, partitionBatches(options.batchSize(), counts.length)) * options.epochs();
   }
 
-  private PassSums round(JavaRDD<Shard> shards, float[] theta, int[] roundPrecisions, int[] batches,
+  /** The summed per-precision gradients of step {@code inEpoch} of {@code epoch} at θ (one round). */
+  PassSums round(JavaRDD<Shard> shards, float[] theta, int[] roundPrecisions, int[] batches,
       int inEpoch, int epoch, long seed) {
     Broadcast<float[]> params = sc.broadcast(theta);
     ModelSpec model = spec;
