@@ -51,22 +51,25 @@ public final class ActivationQuantizer {
   /**
    * Backward over {@code x[0..n)}: writes {@code gradX} and returns {@code ∂L/∂a} already
    * multiplied by {@code g} ({@link #gradScale}).
+   *
+   * <p>The region is decided on the unrounded {@code x/a}, as the spec (and LSQ) state it: inside
+   * is {@code 0 ≤ x/a ≤ 2^b − 1}. Inputs in (−a/2, 0) are below the range and inputs in
+   * ((2^b − 1)·a, (2^b − ½)·a) above it, even though rounding alone would land them on a code.
    */
   public static float backward(float[] x, int n, float a, int b, float[] gradOut, float[] gradX, float g) {
     float max = levels(b);
     double ga = 0;
     for (int i = 0; i < n; i++) {
       float ratio = x[i] / a;
-      float r = DoubleRounding.rhu(ratio);
       float go = gradOut[i];
-      if (r < 0f) {
+      if (ratio < 0f) {
         gradX[i] = 0f;
-      } else if (r > max) {
+      } else if (ratio > max) {
         gradX[i] = 0f;
         ga += (double) go * max;
       } else {
         gradX[i] = go;
-        ga += (double) go * (r - ratio);
+        ga += (double) go * (DoubleRounding.rhu(ratio) - ratio);
       }
     }
     return (float) (ga * g);

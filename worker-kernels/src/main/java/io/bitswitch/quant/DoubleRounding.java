@@ -26,9 +26,15 @@ public final class DoubleRounding {
 
   private DoubleRounding() {}
 
-  /** Round half up: {@code floor(x + 0.5)}. */
+  /**
+   * Round half up: {@code floor(x + 0.5)} in exact arithmetic. The sum is formed in double, where
+   * it is exact for floats with 2^−29 ≤ |x| < 2^29 and, for smaller |x|, rounds to a value in
+   * (0, 1) so the floor is still exact. In float, {@code x + 0.5f} rounds up to the next integer
+   * for {@code x = 0.49999997f} (and for odd integers in [2^23, 2^24)), which would round such an
+   * x up instead of down.
+   */
   public static float rhu(float x) {
-    return (float) Math.floor(x + 0.5f);
+    return (float) Math.floor(x + 0.5d);
   }
 
   /** Largest signed code at {@code bits}: 2^(bits-1) - 1. */

@@ -1,0 +1,11 @@
+package io.bitswitch.data;
+
+/** How a dataset is stored. */
+public enum DatasetFormat {
+  /** A directory with the four Fashion-MNIST/MNIST IDX files, each gzipped or raw. */
+  IDX,
+  /** A directory with a train and a test CSV file: {@code label,pixel1..pixelN}. */
+  CSV,
+  /** A dataset directory written by {@link Ingest}: {@code train/} and {@code test/} Parquet. */
+  PARQUET
+}

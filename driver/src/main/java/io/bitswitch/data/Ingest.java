@@ -1,0 +1,178 @@
+package io.bitswitch.data;
+
+import io.bitswitch.CorruptDataException;
+import io.bitswitch.InvalidInputException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code ingest} step: converts a directory of IDX(.gz) or CSV files into a Parquet dataset
+ * ({@link ParquetLayout}) written through Spark, so training reads it from any Hadoop file system
+ * in parallel.
+ *
+ * <p>The dataset is written into a hidden temporary sibling of the output directory and renamed
+ * into place only when both splits are complete: a failed ingest leaves no half-written dataset.
+ * (On object stores without atomic rename the final rename is a copy, but still happens last.)
+ */
+public final class Ingest {
+  /** Rows per Parquet file (and write task): about 8 MB of 28×28 images. */
+  public static final int ROWS_PER_FILE = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+
+  private Ingest() {}
+
+  /** Ingests without overwriting; see {@link #run(SparkSession, String, String, boolean)}. */
+  public static IngestResult run(SparkSession spark, String dataDir, String outUri) {
+    return run(spark, dataDir, outUri, false);
+  }
+
+  /**
+   * Reads the IDX or CSV dataset in {@code dataDir} and writes {@code <outUri>/train} and
+   * {@code <outUri>/test}.
+   *
+   * @param overwrite replace {@code outUri} if it exists (only after the new dataset is complete)
+   * @return the number of rows written per split
+   * @throws InvalidInputException when {@code outUri} exists and {@code overwrite} is false, or
+   *     {@code dataDir} is already a Parquet dataset
+   * @throws CorruptDataException when the source is missing or malformed, or writing fails
+   */
+  public static IngestResult run(SparkSession spark, String dataDir, String outUri, boolean overwrite) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path out = new Path(outUri);
+    FileSystem fs = DataFiles.fileSystem(out, conf);
+    out = fs.makeQualified(out);
+    if (!overwrite && DataFiles.exists(fs, out)) {
+      throw new InvalidInputException("output dataset directory " + outUri
+          + " already exists; refusing to overwrite it (enable overwrite to replace it)");
+    }
+    Path source = new Path(dataDir);
+    if (Datasets.isParquetDataset(DataFiles.fileSystem(source, conf), source)) {
+      throw new InvalidInputException(dataDir + " is already a Parquet dataset; ingest reads a"
+          + " directory of IDX(.gz) or CSV files");
+    }
+    Path parent = out.getParent();
+    if (parent == null) {
+      throw new InvalidInputException("output dataset directory " + outUri + " cannot be a root directory");
+    }
+    SourceData data = SourceData.load(dataDir, conf);
+
+    Path tmp = new Path(parent, "." + out.getName() + ".ingest-" + UUID.randomUUID());
+    try {
+      for (Split split : Split.values()) {
+        writeSplit(spark, data.split(split), new Path(tmp, split.dirName()).toString());
+      }
+      commit(fs, tmp, out, overwrite);
+    } catch (RuntimeException e) {
+      deleteQuietly(fs, tmp);
+      RuntimeException cause = SparkFailures.unwrap(e);
+      if (cause instanceof io.bitswitch.BitswitchException) {
+        throw cause;
+      }
+      throw new CorruptDataException("ingest of " + dataDir + " into " + outUri + " failed: " + e, e);
+    }
+    IngestResult result = new IngestResult(data.train().count(), data.test().count());
+    LOG.info("ingested {} dataset {} into {}: {} train rows, {} test rows, images {}", data.format(),
+        dataDir, out, result.trainRows(), result.testRows(), data.train().shape());
+    return result;
+  }
+
+  private static void writeSplit(SparkSession spark, LabeledImages images, String path) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // Tasks cut their rows from a broadcast rather than carrying them, keeping tasks small.
+    Broadcast<byte[]> pixels = jsc.broadcast(images.pixels());
+    Broadcast<int[]> labels = jsc.broadcast(images.labels());
+    try {
+      ImageShape shape = images.shape();
+      long n = images.count();
+      int files = (int) Math.max(1, (n + ROWS_PER_FILE - 1) / ROWS_PER_FILE);
+      List<Integer> ids = new ArrayList<>(files);
+      for (int p = 0; p < files; p++) {
+        ids.add(p);
+      }
+      JavaRDD<Row> rows = jsc.parallelize(ids, files).mapPartitionsWithIndex(
+          (p, ignored) -> rowsOf(pixels.value(), labels.value(), shape,
+              ShardLayout.start(p, n, files), ShardLayout.start(p + 1, n, files)), true);
+      spark.createDataFrame(rows, ParquetLayout.SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(path);
+    } finally {
+      pixels.destroy();
+      labels.destroy();
+    }
+  }
+
+  /** Rows {@code [from, to)} in {@link ParquetLayout#SCHEMA} order, made one at a time. */
+  private static Iterator<Row> rowsOf(byte[] pixels, int[] labels, ImageShape shape, long from, long to) {
+    int size = shape.size();
+    return new Iterator<>() {
+      private long next = from;
+
+      @Override
+      public boolean hasNext() {
+        return next < to;
+      }
+
+      @Override
+      public Row next() {
+        if (next >= to) {
+          throw new NoSuchElementException();
+        }
+        int i = (int) next++;
+        byte[] image = new byte[size];
+        System.arraycopy(pixels, i * size, image, 0, size);
+        return RowFactory.create(labels[i], image, shape.height(), shape.width(), shape.channels(), (long) i);
+      }
+    };
+  }
+
+  /** Moves the finished dataset into place; with {@code overwrite} the old one goes only after. */
+  private static void commit(FileSystem fs, Path tmp, Path out, boolean overwrite) {
+    try {
+      Path old = null;
+      if (fs.exists(out)) {
+        if (!overwrite) {
+          throw new InvalidInputException("output dataset directory " + out
+              + " appeared while ingesting; refusing to overwrite it");
+        }
+        old = new Path(out.getParent(), "." + out.getName() + ".replaced-" + UUID.randomUUID());
+        if (!fs.rename(out, old)) {
+          throw new CorruptDataException("cannot move the existing dataset " + out + " aside to " + old);
+        }
+      }
+      if (!fs.rename(tmp, out)) {
+        if (old != null) {
+          fs.rename(old, out);
+        }
+        throw new CorruptDataException("cannot rename " + tmp + " to " + out);
+      }
+      if (old != null) {
+        fs.delete(old, true);
+      }
+    } catch (IOException e) {
+      throw new CorruptDataException("cannot move the ingested dataset into " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteQuietly(FileSystem fs, Path dir) {
+    try {
+      fs.delete(dir, true);
+    } catch (IOException e) {
+      LOG.warn("could not remove the temporary directory {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.bitswitch.train;
+
+import io.bitswitch.data.Shard;
+import io.bitswitch.model.QuantizedGraph;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/** Test accuracy of θ at several precisions, computed over Spark (one task per shard). */
+public final class Evaluator {
+  private Evaluator() {}
+
+  /**
+   * Accuracy (ratio in [0,1]) per precision, in the order given.
+   *
+   * @param precisions bit-widths of the spec's layout, or 32
+   * @param batchSize inference batch per forward pass
+   */
+  public static double[] accuracy(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta,
+      int[] precisions, int batchSize) {
+    Broadcast<float[]> params = sc.broadcast(theta);
+    try {
+      List<long[]> parts = shards.map(shard -> {
+        QuantizedGraph g = spec.graph();
+        long[] correct = new long[precisions.length + 1];
+        correct[precisions.length] = shard.count();
+        int size = shard.exampleSize();
+        for (int k = 0; k < precisions.length; k++) {
+          g.load(params.value(), precisions[k], false);
+          for (int start = 0; start < shard.count(); start += batchSize) {
+            int n = Math.min(batchSize, shard.count() - start);
+            float[] x = new float[n * size];
+            System.arraycopy(shard.pixels(), start * size, x, 0, n * size);
+            float[] probs = g.output(x, n);
+            int classes = probs.length / n;
+            for (int i = 0; i < n; i++) {
+              int best = 0;
+              for (int c = 1; c < classes; c++) {
+                if (probs[i * classes + c] > probs[i * classes + best]) {
+                  best = c;
+                }
+              }
+              if (best == shard.labels()[start + i]) {
+                correct[k]++;
+              }
+            }
+          }
+        }
+        return correct;
+      }).collect();
+      double[] acc = new double[precisions.length];
+      long total = parts.stream().mapToLong(c -> c[precisions.length]).sum();
+      for (int k = 0; k < precisions.length; k++) {
+        final int kk = k;
+        acc[k] = total == 0 ? 0 : parts.stream().mapToLong(c -> c[kk]).sum() / (double) total;
+      }
+      return acc;
+    } finally {
+      params.destroy();
+    }
+  }
+}

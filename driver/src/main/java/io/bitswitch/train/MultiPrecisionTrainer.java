@@ -1,0 +1,270 @@
+package io.bitswitch.train;
+
+import io.bitswitch.data.Shard;
+import io.bitswitch.model.ParamLayout;
+import io.bitswitch.model.ParamLayout.Kind;
+import io.bitswitch.model.ParamLayout.Segment;
+import io.bitswitch.model.QuantizationPlan.LayerInfo;
+import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.Alrs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * One-shot joint multi-precision QAT on Spark (ALGORITHM §4, ARCHITECTURE §2); with precisions
+ * {@code {32}} it is plain FP32 training (the {@code pretrain} stage), with one bit-width an
+ * ordinary single-precision QAT run.
+ *
+ * <p>Each step: θ is broadcast as a {@code float[]}; every partition takes its slice of the global
+ * batch (its shard, permuted per epoch with a seed) and returns per-precision gradient sums, loss
+ * sums and BatchNorm statistics; the driver collects them in partition order and sums them there,
+ * so the result does not depend on task timing (Spark's tree aggregation merges in completion
+ * order, which would make float sums irreproducible). The driver then applies, in descending b,
+ * Adam at the cosine-annealed base rate for weights and BatchNorm, and at the ALRS rate λ_b for
+ * quantization scales, and updates the running BatchNorm statistics of set b.
+ */
+public final class MultiPrecisionTrainer {
+  private final JavaSparkContext sc;
+  private final ModelSpec spec;
+  private final TrainOptions options;
+  private final QuantizedGraph driverGraph;
+  private final List<StepRecord> history = new ArrayList<>();
+  private Consumer<StepRecord> listener = r -> { };
+
+  public MultiPrecisionTrainer(JavaSparkContext sc, ModelSpec spec, TrainOptions options) {
+    this.sc = sc;
+    this.spec = spec;
+    this.options = options;
+    this.driverGraph = spec.build();
+  }
+
+  /** Called after every step (progress output, metrics). */
+  public MultiPrecisionTrainer onStep(Consumer<StepRecord> stepListener) {
+    this.listener = stepListener;
+    return this;
+  }
+
+  /** Steps taken so far, in order. */
+  public List<StepRecord> history() {
+    return history;
+  }
+
+  /** The layout of θ. */
+  public ParamLayout layout() {
+    return driverGraph.layout();
+  }
+
+  /** The graph the driver uses (for initialisation and evaluation on the driver). */
+  public QuantizedGraph driverGraph() {
+    return driverGraph;
+  }
+
+  /** Per-partition batch sizes: the global batch split as evenly as possible. */
+  static int[] partitionBatches(int batchSize, int partitions) {
+    int[] b = new int[partitions];
+    for (int p = 0; p < partitions; p++) {
+      b[p] = batchSize / partitions + (p < batchSize % partitions ? 1 : 0);
+    }
+    return b;
+  }
+
+  /** Steps per epoch: as many full global batches as every shard can supply. */
+  static int stepsPerEpoch(int[] shardCounts, int[] batches) {
+    int steps = Integer.MAX_VALUE;
+    for (int p = 0; p < shardCounts.length; p++) {
+      if (batches[p] > 0) {
+        steps = Math.min(steps, shardCounts[p] / batches[p]);
+      }
+    }
+    return steps == Integer.MAX_VALUE ? 0 : steps;
+  }
+
+  /** The shard positions of one step's slice: a seeded per-(epoch, partition) permutation. */
+  static int[] slice(int count, int batch, int stepInEpoch, int epoch, int partition, long seed) {
+    int[] perm = new int[count];
+    for (int i = 0; i < count; i++) {
+      perm[i] = i;
+    }
+    Random r = new Random(seed * 1_000_003L + epoch * 7919L + partition);
+    for (int i = count - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    return Arrays.copyOfRange(perm, stepInEpoch * batch, (stepInEpoch + 1) * batch);
+  }
+
+  /** Features and labels of the given shard positions. */
+  static Batch gather(Shard shard, int[] positions) {
+    int size = shard.exampleSize();
+    float[] x = new float[positions.length * size];
+    int[] y = new int[positions.length];
+    for (int i = 0; i < positions.length; i++) {
+      System.arraycopy(shard.pixels(), positions[i] * size, x, i * size, size);
+      y[i] = shard.labels()[positions[i]];
+    }
+    return new Batch(x, y);
+  }
+
+  /** A mini-batch as primitive arrays. */
+  public record Batch(float[] x, int[] y) implements java.io.Serializable {}
+
+  /**
+   * Trains from {@code theta} (updated in place) over the training shards.
+   *
+   * @param initActivationScales set activation scales from the first batch (on the driver) first
+   * @param startStep steps already done (resume); 0 for a fresh run
+   * @param adam optimiser state (fresh or resumed)
+   * @param checkpoint called after each step with the step number (may persist the state)
+   */
+  public float[] train(JavaRDD<Shard> shards, float[] theta, boolean initActivationScales, int startStep,
+      Adam adam, java.util.function.IntConsumer checkpoint) {
+    int partitions = shards.getNumPartitions();
+    int[] counts = shards.map(Shard::count).collect().stream().mapToInt(Integer::intValue).toArray();
+    int[] batches = partitionBatches(options.batchSize(), partitions);
+    int perEpoch = stepsPerEpoch(counts, batches);
+    if (perEpoch == 0) {
+      throw new io.bitswitch.InvalidInputException("the training data (" + Arrays.stream(counts).sum()
+          + " examples in " + partitions + " partitions) is smaller than one batch of " + options.batchSize());
+    }
+    int total = perEpoch * options.epochs();
+    long seed = options.seed();
+    if (initActivationScales && spec.quantized()) {
+      List<Batch> first = shards.map(s -> gather(s, slice(s.count(), batches[s.partition()], 0, 0, s.partition(), seed))).collect();
+      int n = first.stream().mapToInt(b -> b.y().length).sum();
+      float[] x = new float[n * first.get(0).x().length / Math.max(1, first.get(0).y().length)];
+      int off = 0;
+      for (Batch b : first) {
+        System.arraycopy(b.x(), 0, x, off, b.x().length);
+        off += b.x().length;
+      }
+      driverGraph.initActivationScales(theta, x, n);
+    }
+    int[] precisions = spec.precisions();
+    for (int step = startStep; step < total; step++) {
+      long t0 = System.nanoTime();
+      int epoch = step / perEpoch;
+      int inEpoch = step % perEpoch;
+      double lr = options.learningRate() * 0.5 * (1 + Math.cos(Math.PI * step / total));
+      double[] loss = new double[precisions.length];
+      double[] scaleLr = new double[precisions.length];
+      if (options.sequential()) {
+        for (int k = 0; k < precisions.length; k++) {
+          PassSums sums = round(shards, theta, new int[] {precisions[k]}, batches, inEpoch, epoch, seed);
+          loss[k] = sums.loss[0] / sums.examples;
+          scaleLr[k] = apply(theta, adam, precisions[k], sums.gradient[0], sums.bnStats[0], sums.examples, lr);
+        }
+      } else {
+        PassSums sums = round(shards, theta, precisions, batches, inEpoch, epoch, seed);
+        for (int k = 0; k < precisions.length; k++) {
+          loss[k] = sums.loss[k] / sums.examples;
+          scaleLr[k] = apply(theta, adam, precisions[k], sums.gradient[k], sums.bnStats[k], sums.examples, lr);
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      StepRecord rec = new StepRecord(step + 1, epoch, precisions, loss, lr, scaleLr,
+          options.batchSize() / seconds, seconds);
+      history.add(rec);
+      listener.accept(rec);
+      checkpoint.accept(step + 1);
+    }
+    return theta;
+  }
+
+  /** Total steps of this stage for the given shard counts. */
+  public int totalSteps(JavaRDD<Shard> shards) {
+    int[] counts = shards.map(Shard::count).collect().stream().mapToInt(Integer::intValue).toArray();
+    return stepsPerEpoch(counts, partitionBatches(options.batchSize(), counts.length)) * options.epochs();
+  }
+
+  /** The summed per-precision gradients of step {@code inEpoch} of {@code epoch} at θ (one round). */
+  PassSums round(JavaRDD<Shard> shards, float[] theta, int[] roundPrecisions, int[] batches,
+      int inEpoch, int epoch, long seed) {
+    Broadcast<float[]> params = sc.broadcast(theta);
+    ModelSpec model = spec;
+    try {
+      List<PassSums> parts = shards.map(shard -> {
+        QuantizedGraph g = model.graph();
+        int p = shard.partition();
+        PassSums sums = new PassSums(roundPrecisions.length, g.layout().size(), g.bnStatsLength());
+        int[] pos = slice(shard.count(), batches[p], inEpoch, epoch, p, seed);
+        if (pos.length == 0) {
+          return sums;
+        }
+        Batch b = gather(shard, pos);
+        float[] th = params.value();
+        for (int k = 0; k < roundPrecisions.length; k++) {
+          sums.loss[k] = g.trainPass(th, roundPrecisions[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k]);
+        }
+        sums.examples = pos.length;
+        return sums;
+      }).collect();
+      PassSums total = parts.get(0);
+      for (int i = 1; i < parts.size(); i++) {
+        total.add(parts.get(i));
+      }
+      return total;
+    } finally {
+      params.destroy();
+    }
+  }
+
+  /** Applies one precision's update; returns the scale learning rate used (ALRS λ_b). */
+  private double apply(float[] theta, Adam adam, int precision, float[] gradSum, double[] bnStats, long examples,
+      double lr) {
+    ParamLayout layout = driverGraph.layout();
+    float[] grad = new float[gradSum.length];
+    for (int i = 0; i < grad.length; i++) {
+      grad[i] = (float) (gradSum[i] / examples);
+    }
+    double scaleLr = Double.NaN;
+    if (spec.quantized()) {
+      int h = layout.highest();
+      if (options.alrs()) {
+        List<LayerInfo> q = driverGraph.plan().quantizedLayers();
+        double[] terms = new double[q.size()];
+        for (int l = 0; l < q.size(); l++) {
+          Segment ws = layout.get(q.get(l).name(), Kind.WEIGHT_SCALE, 0);
+          Segment as = layout.get(q.get(l).name(), Kind.ACT_SCALE, precision);
+          terms[l] = Alrs.layerTerm(ParamLayout.slice(grad, ws), ParamLayout.slice(grad, as));
+        }
+        scaleLr = Alrs.rate(lr, h, precision, Alrs.meanTerm(terms));
+      } else {
+        scaleLr = lr;
+      }
+    }
+    double rateForScales = scaleLr;
+    adam.update(layout, theta, grad, precision, s -> s.isScale() ? rateForScales : lr, options.weightDecay());
+    updateRunningStatistics(theta, precision, bnStats);
+    return scaleLr;
+  }
+
+  private void updateRunningStatistics(float[] theta, int precision, double[] bnStats) {
+    ParamLayout layout = driverGraph.layout();
+    double m = options.bnMomentum();
+    List<LayerInfo> bns = driverGraph.bnLayers();
+    for (int i = 0; i < bns.size(); i++) {
+      int off = driverGraph.bnStatsOffset(i);
+      double count = bnStats[off];
+      if (count <= 0) {
+        continue;
+      }
+      int c = bns.get(i).outChannels();
+      Segment mean = layout.get(bns.get(i).name(), Kind.BN_MEAN, precision);
+      Segment var = layout.get(bns.get(i).name(), Kind.BN_VAR, precision);
+      for (int ch = 0; ch < c; ch++) {
+        double bm = bnStats[off + 1 + ch] / count;
+        double bv = Math.max(0, bnStats[off + 1 + c + ch] / count - bm * bm);
+        theta[mean.offset() + ch] = (float) ((1 - m) * theta[mean.offset() + ch] + m * bm);
+        theta[var.offset() + ch] = (float) ((1 - m) * theta[var.offset() + ch] + m * bv);
+      }
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package io.bitswitch.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.bundle.Bundle;
+import io.bitswitch.bundle.Manifest;
+import io.bitswitch.data.Dataset;
+import io.bitswitch.data.Datasets;
+import io.bitswitch.data.Normalization;
+import io.bitswitch.data.Shard;
+import io.bitswitch.data.Split;
+import io.bitswitch.model.Architectures;
+import io.bitswitch.model.ModelBundles;
+import io.bitswitch.model.ParamLayout;
+import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
+import io.bitswitch.store.BundleStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The training pipeline's stages as the command line runs them: {@code pretrain} (FP32),
+ * {@code train} (joint multi-precision QAT) and {@code evaluate}. Each writes its bundle through
+ * {@link BundleStore} (atomic publish) and its {@code report.json}/{@code history.csv} into the run
+ * directory.
+ */
+public final class Stages {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Stages() {}
+
+  /**
+   * The model and data of a stage.
+   *
+   * @param architecture architecture name
+   * @param userConfigJson DL4J JSON for {@code custom}
+   * @param seed initialisation and data-order seed
+   * @param dataUri dataset (IDX/CSV directory or ingested Parquet)
+   * @param partitions number of shards
+   * @param maxTrain training examples to use (0 = all)
+   * @param maxTest test examples to use (0 = all)
+   * @param evalBatch inference batch size
+   */
+  public record Setup(String architecture, String userConfigJson, long seed, String dataUri, int partitions,
+      long maxTrain, long maxTest, int evalBatch) {}
+
+  /** What a stage produced. */
+  public record Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
+      int trainExamples) {}
+
+  private record Data(Dataset dataset, JavaRDD<Shard> train, JavaRDD<Shard> test, Normalization norm) {}
+
+  private static Data open(SparkSession spark, Setup s, boolean needTrain) {
+    Dataset ds = Datasets.open(spark, s.dataUri());
+    Normalization norm = ds.normalization();
+    long maxTrain = s.maxTrain() <= 0 ? Long.MAX_VALUE : s.maxTrain();
+    long maxTest = s.maxTest() <= 0 ? Long.MAX_VALUE : s.maxTest();
+    JavaRDD<Shard> train = needTrain ? ds.shards(Split.TRAIN, s.partitions(), norm, maxTrain) : null;
+    JavaRDD<Shard> test = ds.shards(Split.TEST, s.partitions(), norm, maxTest);
+    return new Data(ds, train, test, norm);
+  }
+
+  private static ModelSpec spec(Setup s, Dataset ds, int[] precisions) {
+    int[] shape = ds.inputShape().toArray();
+    return new ModelSpec(s.architecture(), s.architecture().equals("custom") ? s.userConfigJson() : "", shape,
+        ds.numClasses(), s.seed(), precisions);
+  }
+
+  private static Manifest.Builder manifestBase(ModelSpec spec, Normalization norm, Map<String, Double> acc) {
+    String config = Architectures.build(spec.architecture(), spec.userConfigJson(), spec.inputShape()[0],
+        spec.inputShape()[1], spec.inputShape()[2], spec.classes(), spec.seed()).toJson();
+    return Manifest.builder().architecture(spec.architecture()).modelConfig(config)
+        .inputShape(spec.inputShape()).numClasses(spec.classes()).normalization(norm.mean(), norm.std())
+        .accuracy(acc).quantizeFirstLast(false);
+  }
+
+  private static String key(int precision) {
+    return Integer.toString(precision);
+  }
+
+  /** FP32 training from scratch; publishes an FP32 bundle ({@code bits=[32]}) at {@code bundleUri}. */
+  public static Outcome pretrain(SparkSession spark, Setup setup, TrainOptions options, String bundleUri,
+      PrintStream progress) {
+    long t0 = System.nanoTime();
+    Data d = open(spark, setup, true);
+    ModelSpec spec = spec(setup, d.dataset(), new int[] {ParamLayout.FLOAT});
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
+    float[] theta = trainer.driverGraph().initialParameters();
+    trainer.onStep(new ProgressPrinter("pretrain", trainer.totalSteps(d.train()), options.epochs(),
+        options.logEvery(), progress));
+    trainer.train(d.train(), theta, false, 0, new Adam(theta.length), step -> { });
+    double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, new int[] {ParamLayout.FLOAT}, setup.evalBatch());
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    accuracy.put(key(ParamLayout.FLOAT), acc[0]);
+    Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, manifestBase(spec, d.norm(), accuracy));
+    BundleStore.publish(bundle, bundleUri, spark.sparkContext().hadoopConfiguration(), false);
+    return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
+        (int) d.train().map(Shard::count).reduce(Integer::sum).intValue());
+  }
+
+  /**
+   * Joint multi-precision QAT over {@code bits}, from the FP32 bundle at {@code initUri} (or from
+   * scratch when null); publishes the INT-h bundle at {@code bundleUri}.
+   */
+  public static Outcome train(SparkSession spark, Setup setup, TrainOptions options, BitWidthSet bits,
+      String initUri, String bundleUri, PrintStream progress) {
+    long t0 = System.nanoTime();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Bundle init = initUri == null ? null : BundleStore.read(initUri, hadoop);
+    Data d = open(spark, setup, true);
+    int[] precisions = bits.descending();
+    ModelSpec spec = spec(setup, d.dataset(), precisions);
+    if (init != null) {
+      requireCompatible(init, spec, initUri);
+    }
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
+    float[] theta;
+    if (init == null) {
+      theta = trainer.driverGraph().initialParameters();
+    } else {
+      QuantizedGraph fp = spec.withPrecisions(ModelBundles.precisionsOf(init)).build();
+      if (fp.layout().quantized()) {
+        throw new InvalidInputException("--init " + initUri + " is a quantized bundle (bits "
+            + init.manifest().bits() + "); train starts from an FP32 bundle written by pretrain");
+      }
+      theta = trainer.driverGraph().fromFloatModel(ModelBundles.toTheta(init, fp), fp.layout());
+    }
+    trainer.onStep(new ProgressPrinter("train", trainer.totalSteps(d.train()), options.epochs(),
+        options.logEvery(), progress));
+    trainer.train(d.train(), theta, true, 0, new Adam(theta.length), step -> { });
+    double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, setup.evalBatch());
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    for (int k = 0; k < precisions.length; k++) {
+      accuracy.put(key(precisions[k]), acc[k]);
+    }
+    Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, manifestBase(spec, d.norm(), accuracy));
+    BundleStore.publish(bundle, bundleUri, hadoop, false);
+    return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
+        (int) d.train().map(Shard::count).reduce(Integer::sum).intValue());
+  }
+
+  private static void requireCompatible(Bundle init, ModelSpec spec, String uri) {
+    Manifest m = init.manifest();
+    if (!m.architecture().equals(spec.architecture())) {
+      throw new InvalidInputException("--init bundle " + uri + " is a '" + m.architecture()
+          + "' model but the configured architecture is '" + spec.architecture() + "'");
+    }
+    if (!Arrays.equals(m.inputShape(), spec.inputShape()) || m.numClasses() != spec.classes()) {
+      throw new InvalidInputException("--init bundle " + uri + " expects input " + Arrays.toString(m.inputShape())
+          + " and " + m.numClasses() + " classes, but the dataset has " + Arrays.toString(spec.inputShape())
+          + " and " + spec.classes());
+    }
+  }
+
+  /**
+   * Test accuracy of the bundle at each requested bit-width: the stored INT-h codes are switched
+   * to b with integer ops and the dequantised weights, activation scales b and BN set b loaded
+   * (for an FP32 bundle, {@code bits} must be {@code [32]}).
+   */
+  public static Map<String, Double> evaluate(SparkSession spark, String bundleUri, int[] bits, Setup setup) {
+    Bundle bundle = BundleStore.read(bundleUri, spark.sparkContext().hadoopConfiguration());
+    Manifest m = bundle.manifest();
+    Data d = open(spark, new Setup(m.architecture(), m.modelConfig(), setup.seed(), setup.dataUri(),
+        setup.partitions(), 0, setup.maxTest(), setup.evalBatch()), false);
+    d.dataset().requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    for (int b : bits) {
+      Bundle switched;
+      if (m.fp32()) {
+        if (b != ParamLayout.FLOAT) {
+          throw new InvalidInputException("bundle " + bundleUri + " is FP32; evaluate it with --bits 32");
+        }
+        switched = bundle;
+      } else {
+        switched = bundle.switchTo(b);
+      }
+      int[] precisions = ModelBundles.precisionsOf(switched);
+      ModelSpec spec = new ModelSpec("custom", m.modelConfig(), m.inputShape(), m.numClasses(), 0L, precisions);
+      float[] theta = ModelBundles.toTheta(switched, spec.graph());
+      double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, new int[] {b}, setup.evalBatch());
+      accuracy.put(key(b), acc[0]);
+    }
+    return accuracy;
+  }
+
+  /** Writes {@code history.csv}: one row per step, one loss and scale-rate column per precision. */
+  public static void writeHistory(List<StepRecord> history, String uri, Configuration conf) {
+    StringBuilder sb = new StringBuilder("step,epoch,learning_rate,images_per_second,seconds");
+    if (!history.isEmpty()) {
+      for (int p : history.get(0).precisions()) {
+        sb.append(",loss_").append(p);
+      }
+      for (int p : history.get(0).precisions()) {
+        sb.append(",scale_lr_").append(p);
+      }
+    }
+    sb.append('\n');
+    for (StepRecord r : history) {
+      sb.append(String.format(Locale.ROOT, "%d,%d,%.8g,%.2f,%.4f", r.step(), r.epoch(), r.learningRate(),
+          r.imagesPerSecond(), r.seconds()));
+      for (double l : r.loss()) {
+        sb.append(String.format(Locale.ROOT, ",%.6f", l));
+      }
+      for (double l : r.scaleLearningRate()) {
+        sb.append(Double.isNaN(l) ? "," : String.format(Locale.ROOT, ",%.8g", l));
+      }
+      sb.append('\n');
+    }
+    writeText(uri, sb.toString(), conf);
+  }
+
+  /** Writes {@code value} as pretty JSON. */
+  public static void writeJson(String uri, Object value, Configuration conf) {
+    try {
+      writeText(uri, JSON.writeValueAsString(value) + "\n", conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes a small text file through Hadoop's file system. */
+  public static void writeText(String uri, String text, Configuration conf) {
+    try {
+      Path p = new Path(uri);
+      FileSystem fs = p.getFileSystem(conf);
+      try (FSDataOutputStream out = fs.create(p, true)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri, e);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.bitswitch.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.bundle.Bundle;
+import io.bitswitch.data.Datasets;
+import io.bitswitch.data.Dataset;
+import io.bitswitch.data.Shard;
+import io.bitswitch.data.Split;
+import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
+import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.store.BundleStore;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training pipeline on Spark local[2] with real Fashion-MNIST: pretrain → joint QAT →
+ * evaluate from the bundle, plus the distributed-gradient equality.
+ */
+class TrainingPipelineTest {
+  static final String DATA = "/usr/share/datasets/fashion-mnist";
+  static SparkSession spark;
+  static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSessions.create("local[2]", "bitswitch-test", Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static Stages.Setup setup(long maxTrain) {
+    return new Stages.Setup("fmnist-cnn", "", 3, DATA, 2, maxTrain, 500, 250);
+  }
+
+  static TrainOptions options(int epochs, boolean sequential) {
+    return new TrainOptions(epochs, 64, 2e-3, 5e-5, true, sequential, 0.1, 3, 1000);
+  }
+
+  @Test
+  void pretrainThenJointQatLowersLossAtEveryPrecisionAndEvaluatesExactlyFromTheBundle() {
+    String fp = dir.resolve("fp").toUri().toString();
+    Stages.Outcome pre = Stages.pretrain(spark, setup(2048), options(1, false), fp, QUIET);
+    assertTrue(pre.accuracy().get("32") > 0.5, "FP32 accuracy " + pre.accuracy());
+
+    String q = dir.resolve("q").toUri().toString();
+    BitWidthSet bits = BitWidthSet.of(8, 6, 4, 2);
+    Stages.Outcome out = Stages.train(spark, setup(2048), options(1, false), bits, fp, q, QUIET);
+    List<StepRecord> h = out.history();
+    assertEquals(32, h.size());
+    for (int k = 0; k < 4; k++) {
+      double first = (h.get(0).loss()[k] + h.get(1).loss()[k] + h.get(2).loss()[k]) / 3;
+      int n = h.size();
+      double last = (h.get(n - 1).loss()[k] + h.get(n - 2).loss()[k] + h.get(n - 3).loss()[k]) / 3;
+      assertTrue(last < first, "precision " + bits.get(k) + ": loss " + first + " -> " + last);
+    }
+    Bundle published = BundleStore.read(q, spark.sparkContext().hadoopConfiguration());
+    assertEquals(List.of(8, 6, 4, 2), published.manifest().bits());
+
+    // The bundle, switched with integer ops, scores exactly what the training-time network scored.
+    Map<String, Double> evaluated = Stages.evaluate(spark, q, new int[] {8, 6, 4, 2}, setup(0));
+    assertEquals(out.accuracy(), evaluated);
+  }
+
+  @Test
+  void sequentialModeRunsAndSingleBitIsOrdinaryQat() {
+    String q = dir.resolve("seq").toUri().toString();
+    Stages.Outcome out = Stages.train(spark, setup(512), options(1, true), BitWidthSet.of(4, 2), null, q, QUIET);
+    assertEquals(8, out.history().size());
+    String single = dir.resolve("single").toUri().toString();
+    Stages.Outcome one = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(4), null, single, QUIET);
+    assertEquals(List.of(4), one.bundle().manifest().bits());
+  }
+
+  @Test
+  void distributedGradientEqualsInProcessGradientOfTheSameBatch() {
+    Dataset ds = Datasets.open(spark, DATA);
+    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), 256);
+    ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, 3, new int[] {8, 4});
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options(1, false));
+    float[] theta = trainer.driverGraph().initialParameters();
+    int[] batches = MultiPrecisionTrainer.partitionBatches(64, 2);
+    PassSums distributed = trainer.round(shards, theta, new int[] {8, 4}, batches, 1, 0, 3);
+
+    QuantizedGraph g = spec.build();
+    PassSums local = null;
+    for (Shard s : shards.collect()) {
+      int[] pos = MultiPrecisionTrainer.slice(s.count(), batches[s.partition()], 1, 0, s.partition(), 3);
+      MultiPrecisionTrainer.Batch b = MultiPrecisionTrainer.gather(s, pos);
+      PassSums part = new PassSums(2, g.layout().size(), g.bnStatsLength());
+      part.loss[0] = g.trainPass(theta, 8, b.x(), b.y(), pos.length, part.gradient[0], part.bnStats[0]);
+      part.loss[1] = g.trainPass(theta, 4, b.x(), b.y(), pos.length, part.gradient[1], part.bnStats[1]);
+      part.examples = pos.length;
+      if (local == null) {
+        local = part;
+      } else {
+        local.add(part);
+      }
+    }
+    assertEquals(64, distributed.examples);
+    for (int k = 0; k < 2; k++) {
+      assertArrayEquals(local.gradient[k], distributed.gradient[k]);
+      assertArrayEquals(local.bnStats[k], distributed.bnStats[k]);
+    }
+    assertArrayEquals(local.loss, distributed.loss);
+  }
+
+  @Test
+  void badInputIsRefusedAndNothingIsPublished() {
+    String out = dir.resolve("never").toUri().toString();
+    assertThrows(InvalidInputException.class, () -> BitWidthSet.of(8, 9));
+    Exception missing = assertThrows(RuntimeException.class, () -> Stages.train(spark,
+        new Stages.Setup("fmnist-cnn", "", 3, dir.resolve("no-such-data").toString(), 2, 256, 100, 100),
+        options(1, false), BitWidthSet.of(8, 4), null, out, QUIET));
+    assertTrue(missing.getMessage().contains("no-such-data"), missing.getMessage());
+    assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
+  }
+}

@@ -1,0 +1,353 @@
+package io.bitswitch.model;
+
+import io.bitswitch.model.ParamLayout.Kind;
+import io.bitswitch.model.ParamLayout.Segment;
+import io.bitswitch.model.QuantizationPlan.LayerInfo;
+import io.bitswitch.model.QuantizationPlan.Role;
+import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.DoubleRounding;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A DL4J graph whose weights come from the flat parameter vector θ of a {@link ParamLayout},
+ * switched between precisions without rebuilding: before a pass at bit-width b,
+ * {@link #load} writes the Double-Rounding fake-quantized weights (ALGORITHM §1) into the
+ * standard convolution/dense layers' parameter views, sets each activation quantizer's bits and
+ * scale, and writes BatchNorm set b. After backprop, {@link #trainPass} maps DL4J's gradients
+ * back to θ through the straight-through estimator. Standard DL4J layers stay on the hot path, so
+ * their oneDNN helpers run. Precision 32 means floating point (pretraining and sensitivity).
+ *
+ * <p>Not thread-safe: executors keep one instance per task thread.
+ */
+public final class QuantizedGraph {
+  private final QuantizationPlan plan;
+  private final ParamLayout layout;
+  private final ComputationGraph graph;
+  private final int[] inputShape;
+  private final int classes;
+  private final int h;
+  private final List<LayerInfo> bnLayers = new ArrayList<>();
+  private final int[] bnSpatial;
+  private final int[] bnStatsOffset;
+  private final int bnStatsLength;
+
+  /**
+   * @param plan the quantization plan (its configuration is instantiated here)
+   * @param layout where parameters live in θ
+   * @param inputShape channels, height, width of one example
+   */
+  public QuantizedGraph(QuantizationPlan plan, ParamLayout layout, int[] inputShape) {
+    this.plan = plan;
+    this.layout = layout;
+    this.inputShape = inputShape.clone();
+    this.graph = new ComputationGraph(plan.configuration().clone());
+    this.graph.init();
+    this.h = layout.highest();
+    Map<String, InputType> types = plan.configuration()
+        .getLayerActivationTypes(InputType.convolutional(inputShape[1], inputShape[2], inputShape[0]));
+    for (LayerInfo l : plan.layers()) {
+      if (l.role() == Role.BATCHNORM) {
+        bnLayers.add(l);
+      }
+    }
+    bnSpatial = new int[bnLayers.size()];
+    bnStatsOffset = new int[bnLayers.size()];
+    int off = 0;
+    for (int i = 0; i < bnLayers.size(); i++) {
+      InputType t = types.get(bnLayers.get(i).name());
+      bnSpatial[i] = t instanceof InputType.InputTypeConvolutional c ? (int) (c.getHeight() * c.getWidth()) : 1;
+      bnStatsOffset[i] = off;
+      off += 1 + 2 * bnLayers.get(i).outChannels();
+    }
+    bnStatsLength = off;
+    InputType outType = types.get(graph.getConfiguration().getNetworkOutputs().get(0));
+    this.classes = (int) outType.arrayElementsPerExample();
+  }
+
+  /** The layout of θ. */
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  /** The plan. */
+  public QuantizationPlan plan() {
+    return plan;
+  }
+
+  /** The underlying DL4J graph (for inspection and tests). */
+  public ComputationGraph graph() {
+    return graph;
+  }
+
+  /** Number of output classes. */
+  public int classes() {
+    return classes;
+  }
+
+  /**
+   * Length of the BatchNorm batch-statistics vector a pass produces: per BN layer
+   * {@code [count, Σx per channel, Σx² per channel]}, where count is examples × spatial positions.
+   * Sums of these vectors combine shards exactly.
+   */
+  public int bnStatsLength() {
+    return bnStatsLength;
+  }
+
+  /** The BN layers in statistics order. */
+  public List<LayerInfo> bnLayers() {
+    return bnLayers;
+  }
+
+  /** Offset of BN layer {@code i}'s block in the statistics vector. */
+  public int bnStatsOffset(int i) {
+    return bnStatsOffset[i];
+  }
+
+  /**
+   * θ for a fresh model: DL4J's seeded initial weights, BN sets γ=1, β=0, mean 0, var 1, weight
+   * scales from the weights, activation scales 1 (the trainer sets them from the first batch).
+   */
+  public float[] initialParameters() {
+    float[] theta = new float[layout.size()];
+    for (Segment s : layout.segments()) {
+      switch (s.kind()) {
+        case WEIGHT, FLOAT_WEIGHT -> put(theta, s, read(graph.getLayer(s.layer()).getParam("W"), orderOf(s.layer())));
+        case BIAS -> put(theta, s, read(graph.getLayer(s.layer()).getParam("b"), 'c'));
+        case BN_GAMMA, BN_VAR -> java.util.Arrays.fill(theta, s.offset(), s.offset() + s.length(), 1f);
+        case ACT_SCALE -> theta[s.offset()] = 1f;
+        default -> { }
+      }
+    }
+    for (Segment s : layout.segments()) {
+      if (s.kind() == Kind.WEIGHT_SCALE) {
+        float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
+        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
+      }
+    }
+    return theta;
+  }
+
+  /**
+   * θ of this (quantized) layout started from a trained FP32 model's θ: latent weights, biases and
+   * float layers copied; every precision's BatchNorm set (and the FP32 set) a copy of the FP32 set;
+   * weight scales {@code max|w_c|/(2^(h−1)−1)}; activation scales 1 until
+   * {@link #initActivationScales}.
+   */
+  public float[] fromFloatModel(float[] fpTheta, ParamLayout fpLayout) {
+    float[] theta = initialParameters();
+    for (Segment s : layout.segments()) {
+      Segment src = switch (s.kind()) {
+        case WEIGHT, BIAS, FLOAT_WEIGHT -> fpLayout.get(s.layer(), s.kind(), 0);
+        case BN_GAMMA, BN_BETA, BN_MEAN, BN_VAR -> fpLayout.get(s.layer(), s.kind(), ParamLayout.FLOAT);
+        default -> null;
+      };
+      if (src != null) {
+        System.arraycopy(fpTheta, src.offset(), theta, s.offset(), s.length());
+      }
+    }
+    for (Segment s : layout.segments()) {
+      if (s.kind() == Kind.WEIGHT_SCALE) {
+        float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
+        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
+      }
+    }
+    return theta;
+  }
+
+  private char orderOf(String layer) {
+    for (LayerInfo l : plan.layers()) {
+      if (l.name().equals(layer)) {
+        return l.weightOrder();
+      }
+    }
+    throw new IllegalArgumentException(layer);
+  }
+
+  private static float[] read(INDArray view, char order) {
+    return view.dup(order).castTo(DataType.FLOAT).data().asFloat();
+  }
+
+  private static void write(INDArray view, float[] values, char order) {
+    view.assign(Nd4j.create(values, view.shape(), order));
+  }
+
+  private static void put(float[] theta, Segment s, float[] values) {
+    System.arraycopy(values, 0, theta, s.offset(), s.length());
+  }
+
+  /**
+   * Loads θ into the network at {@code precision} (a bit-width of the layout, or 32).
+   *
+   * @param training true before a training pass: BatchNorm then normalises with batch statistics
+   *     and its running-statistic parameters are zeroed so that DL4J reports the batch statistics
+   */
+  public void load(float[] theta, int precision, boolean training) {
+    boolean quantize = layout.quantized() && precision != ParamLayout.FLOAT;
+    for (LayerInfo l : plan.layers()) {
+      org.deeplearning4j.nn.api.Layer layer = graph.getLayer(l.name());
+      switch (l.role()) {
+        case QUANTIZED -> {
+          float[] w = ParamLayout.slice(theta, layout.get(l.name(), Kind.WEIGHT, 0));
+          ActivationQuantizerImpl aq = (ActivationQuantizerImpl) graph.getLayer(l.actQuantizer());
+          if (quantize) {
+            float[] s = ParamLayout.slice(theta, layout.get(l.name(), Kind.WEIGHT_SCALE, 0));
+            float[] q = new float[w.length];
+            DoubleRounding.fakeQuantize(w, s, h, precision, q);
+            w = q;
+            aq.configure(precision, theta[layout.get(l.name(), Kind.ACT_SCALE, precision).offset()]);
+          } else {
+            aq.configure(ActivationQuantizerImpl.FLOAT_BITS, 1f);
+          }
+          write(layer.getParam("W"), w, l.weightOrder());
+          if (l.hasBias()) {
+            write(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
+          }
+        }
+        case FLOAT -> {
+          write(layer.getParam("W"), ParamLayout.slice(theta, layout.get(l.name(), Kind.FLOAT_WEIGHT, 0)), l.weightOrder());
+          if (l.hasBias()) {
+            write(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
+          }
+        }
+        case BATCHNORM -> {
+          write(layer.getParam("gamma"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_GAMMA, precision)), 'c');
+          write(layer.getParam("beta"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_BETA, precision)), 'c');
+          if (training) {
+            layer.getParam("mean").assign(0);
+            layer.getParam("var").assign(0);
+          } else {
+            write(layer.getParam("mean"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_MEAN, precision)), 'c');
+            write(layer.getParam("var"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_VAR, precision)), 'c');
+          }
+        }
+        default -> throw new IllegalStateException();
+      }
+    }
+  }
+
+  private INDArray features(float[] x, int n) {
+    return Nd4j.create(x, new long[] {n, inputShape[0], inputShape[1], inputShape[2]}, 'c');
+  }
+
+  private INDArray oneHot(int[] labels, int n) {
+    float[] y = new float[n * classes];
+    for (int i = 0; i < n; i++) {
+      y[i * classes + labels[i]] = 1f;
+    }
+    return Nd4j.create(y, new long[] {n, classes}, 'c');
+  }
+
+  /**
+   * One forward/backward pass at {@code precision} over {@code n} examples. Adds the gradient of
+   * the summed cross-entropy to {@code grad} (layout of θ) and the BatchNorm batch statistics to
+   * {@code bnStats}; returns the summed loss.
+   */
+  public double trainPass(float[] theta, int precision, float[] x, int[] labels, int n, float[] grad,
+      double[] bnStats) {
+    load(theta, precision, true);
+    graph.setInputs(features(x, n));
+    graph.setLabels(oneHot(labels, n));
+    graph.computeGradientAndScore();
+    double loss = graph.score() * n;
+    Gradient g = graph.gradient();
+    boolean quantize = layout.quantized() && precision != ParamLayout.FLOAT;
+    int bnIndex = 0;
+    for (LayerInfo l : plan.layers()) {
+      String name = l.name();
+      switch (l.role()) {
+        case QUANTIZED -> {
+          float[] gOut = read(g.getGradientFor(name + "_W"), l.weightOrder());
+          Segment ws = layout.get(name, Kind.WEIGHT, 0);
+          if (quantize) {
+            Segment ss = layout.get(name, Kind.WEIGHT_SCALE, 0);
+            float[] gw = new float[gOut.length];
+            float[] gs = new float[ss.length()];
+            DoubleRounding.backward(ParamLayout.slice(theta, ws), ParamLayout.slice(theta, ss), h, precision, gOut, gw, gs);
+            add(grad, ws, gw);
+            add(grad, ss, gs);
+            ActivationQuantizerImpl aq = (ActivationQuantizerImpl) graph.getLayer(l.actQuantizer());
+            grad[layout.get(name, Kind.ACT_SCALE, precision).offset()] += aq.scaleGradient();
+          } else {
+            add(grad, ws, gOut);
+          }
+          if (l.hasBias()) {
+            add(grad, layout.get(name, Kind.BIAS, 0), read(g.getGradientFor(name + "_b"), 'c'));
+          }
+        }
+        case FLOAT -> {
+          add(grad, layout.get(name, Kind.FLOAT_WEIGHT, 0), read(g.getGradientFor(name + "_W"), l.weightOrder()));
+          if (l.hasBias()) {
+            add(grad, layout.get(name, Kind.BIAS, 0), read(g.getGradientFor(name + "_b"), 'c'));
+          }
+        }
+        case BATCHNORM -> {
+          add(grad, layout.get(name, Kind.BN_GAMMA, precision), read(g.getGradientFor(name + "_gamma"), 'c'));
+          add(grad, layout.get(name, Kind.BN_BETA, precision), read(g.getGradientFor(name + "_beta"), 'c'));
+          // With decay 0 and zeroed running parameters, DL4J's mean/var "gradients" are exactly
+          // minus the batch mean and minus the batch variance.
+          float[] mean = read(g.getGradientFor(name + "_mean"), 'c');
+          float[] var = read(g.getGradientFor(name + "_var"), 'c');
+          int c = l.outChannels();
+          int off = bnStatsOffset[bnIndex];
+          double count = (double) n * bnSpatial[bnIndex];
+          bnStats[off] += count;
+          for (int i = 0; i < c; i++) {
+            double m = -mean[i];
+            double v = -var[i];
+            bnStats[off + 1 + i] += count * m;
+            bnStats[off + 1 + c + i] += count * (v + m * m);
+          }
+          bnIndex++;
+        }
+        default -> throw new IllegalStateException();
+      }
+    }
+    return loss;
+  }
+
+  private static void add(float[] grad, Segment s, float[] values) {
+    for (int i = 0; i < s.length(); i++) {
+      grad[s.offset() + i] += values[i];
+    }
+  }
+
+  /** Class probabilities, row-major [n, classes], at the precision last {@link #load}ed. */
+  public float[] output(float[] x, int n) {
+    INDArray out = graph.outputSingle(false, features(x, n));
+    return out.dup('c').castTo(DataType.FLOAT).data().asFloat();
+  }
+
+  /**
+   * Inputs of every activation quantizer in an FP32 inference pass over {@code x}, in the order of
+   * {@link QuantizationPlan#quantizedLayers()}: what LSQ initialises the activation scales from.
+   */
+  public List<float[]> activationQuantizerInputs(float[] theta, float[] x, int n) {
+    load(theta, ParamLayout.FLOAT, false);
+    Map<String, INDArray> acts = graph.feedForward(features(x, n), false);
+    List<float[]> out = new ArrayList<>();
+    for (LayerInfo l : plan.quantizedLayers()) {
+      String source = graph.getConfiguration().getVertexInputs().get(l.actQuantizer()).get(0);
+      out.add(acts.get(source).dup('c').castTo(DataType.FLOAT).data().asFloat());
+    }
+    return out;
+  }
+
+  /** Sets every activation scale of θ from LSQ's rule on the first batch (ALGORITHM §2). */
+  public void initActivationScales(float[] theta, float[] x, int n) {
+    List<float[]> inputs = activationQuantizerInputs(theta, x, n);
+    List<LayerInfo> q = plan.quantizedLayers();
+    for (int i = 0; i < q.size(); i++) {
+      for (int b : layout.precisions()) {
+        theta[layout.get(q.get(i).name(), Kind.ACT_SCALE, b).offset()] = ActivationQuantizer.initScale(inputs.get(i), b);
+      }
+    }
+  }
+}

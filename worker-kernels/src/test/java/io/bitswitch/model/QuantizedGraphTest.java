@@ -1,0 +1,155 @@
+package io.bitswitch.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bitswitch.model.ParamLayout.Kind;
+import io.bitswitch.model.ParamLayout.Segment;
+import io.bitswitch.model.QuantizationPlan.LayerInfo;
+import io.bitswitch.model.QuantizationPlan.Role;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class QuantizedGraphTest {
+  static final int[] SHAPE = {1, 28, 28};
+  static final int[] BITS = {8, 6, 4, 2};
+
+  static QuantizedGraph fmnist(int[] precisions) {
+    QuantizationPlan plan = QuantizationPlan.of(Architectures.fmnistCnn(1, 28, 28, 10, 7));
+    return new QuantizedGraph(plan, ParamLayout.of(plan, precisions), SHAPE);
+  }
+
+  static float[] randomImages(int n, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[n * 28 * 28];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    return x;
+  }
+
+  @Test
+  void fmnistPlanQuantizesTheMiddleLayers() {
+    QuantizationPlan plan = QuantizationPlan.of(Architectures.fmnistCnn(1, 28, 28, 10, 7));
+    List<String> q = plan.quantizedLayers().stream().map(LayerInfo::name).toList();
+    assertEquals(List.of("conv2", "conv3", "conv4", "fc1"), q);
+    assertEquals(Role.FLOAT, plan.layers().get(0).role());
+    assertEquals("conv1", plan.layers().get(0).name());
+    assertEquals(Role.FLOAT, plan.layers().get(plan.layers().size() - 1).role());
+    assertEquals(3136, plan.layers().stream().filter(l -> l.name().equals("fc1")).findFirst().get().weightShape()[0]);
+  }
+
+  @Test
+  void batchStatisticsEqualThoseOfTheBatchNormInput() {
+    QuantizedGraph g = fmnist(BITS);
+    float[] theta = g.initialParameters();
+    int n = 6;
+    float[] x = randomImages(n, 3);
+    int[] y = {0, 1, 2, 3, 4, 5};
+    g.initActivationScales(theta, x, n);
+    float[] grad = new float[theta.length];
+    double[] stats = new double[g.bnStatsLength()];
+    g.trainPass(theta, 4, x, y, n, grad, stats);
+    // Reference: the BN inputs of a training-mode forward pass at the same precision.
+    g.load(theta, 4, true);
+    Map<String, INDArray> acts = g.graph().feedForward(Nd4j.create(x, new long[] {n, 1, 28, 28}, 'c'), true);
+    for (int i = 0; i < g.bnLayers().size(); i++) {
+      LayerInfo bn = g.bnLayers().get(i);
+      String source = g.graph().getConfiguration().getVertexInputs().get(bn.name()).get(0);
+      INDArray in = acts.get(source);
+      INDArray mean = in.rank() == 4 ? in.mean(0, 2, 3) : in.mean(0);
+      INDArray var = in.rank() == 4 ? in.var(false, 0, 2, 3) : in.var(false, 0);
+      int off = g.bnStatsOffset(i);
+      int c = bn.outChannels();
+      for (int ch = 0; ch < c; ch++) {
+        double m = stats[off + 1 + ch] / stats[off];
+        double v = stats[off + 1 + c + ch] / stats[off] - m * m;
+        assertEquals(mean.getDouble(ch), m, 1e-4, bn.name() + " mean");
+        assertEquals(var.getDouble(ch), v, 1e-3 * Math.max(1, var.getDouble(ch)), bn.name() + " var");
+      }
+    }
+  }
+
+  @Test
+  void sgdLowersTheLossAtEveryPrecision() {
+    int n = 16;
+    float[] x = randomImages(n, 5);
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = i % 10;
+    }
+    // As in the product: a short FP32 phase first, then joint QAT from it.
+    QuantizedGraph fp = fmnist(new int[] {32});
+    float[] fpTheta = fp.initialParameters();
+    for (int step = 0; step < 3; step++) {
+      float[] grad = new float[fpTheta.length];
+      fp.trainPass(fpTheta, 32, x, y, n, grad, new double[fp.bnStatsLength()]);
+      for (Segment s : fp.layout().segments()) {
+        for (int i = s.offset(); s.trainable() && i < s.offset() + s.length(); i++) {
+          fpTheta[i] -= 0.01f * grad[i] / n;
+        }
+      }
+    }
+    QuantizedGraph g = fmnist(BITS);
+    float[] theta = g.fromFloatModel(fpTheta, fp.layout());
+    g.initActivationScales(theta, x, n);
+    double[] first = new double[BITS.length];
+    double[] last = new double[BITS.length];
+    for (int step = 0; step < 15; step++) {
+      for (int k = 0; k < BITS.length; k++) {
+        float[] grad = new float[theta.length];
+        double loss = g.trainPass(theta, BITS[k], x, y, n, grad, new double[g.bnStatsLength()]);
+        if (step == 0) {
+          first[k] = loss;
+        }
+        last[k] = loss;
+        for (Segment s : g.layout().segments()) {
+          if (!s.trainable() || !s.activeAt(BITS[k])) {
+            continue;
+          }
+          for (int i = s.offset(); i < s.offset() + s.length(); i++) {
+            if (s.isScale()) {
+              // scales move in log space, as the product's optimiser does
+              theta[i] *= (float) Math.exp(-0.01 * theta[i] * grad[i] / n);
+            } else {
+              theta[i] -= 0.003f * grad[i] / n;
+            }
+          }
+        }
+      }
+    }
+    for (int k = 0; k < BITS.length; k++) {
+      assertTrue(last[k] < first[k], "loss at " + BITS[k] + " bits: " + first[k] + " -> " + last[k]);
+    }
+  }
+
+  @Test
+  void floatPassGivesDl4jGradientAtLatentWeights() {
+    QuantizedGraph g = fmnist(new int[] {32});
+    float[] theta = g.initialParameters();
+    int n = 4;
+    float[] x = randomImages(n, 9);
+    int[] y = {1, 2, 3, 4};
+    float[] grad = new float[theta.length];
+    double loss = g.trainPass(theta, 32, x, y, n, grad, new double[g.bnStatsLength()]);
+    // Central differences on a few output-layer weights (smooth there).
+    Segment w = g.layout().get("output", Kind.FLOAT_WEIGHT, 0);
+    for (int k = 0; k < 5; k++) {
+      int i = w.offset() + k * 97;
+      float eps = 1e-2f;
+      float orig = theta[i];
+      theta[i] = orig + eps;
+      double up = g.trainPass(theta, 32, x, y, n, new float[theta.length], new double[g.bnStatsLength()]);
+      theta[i] = orig - eps;
+      double down = g.trainPass(theta, 32, x, y, n, new float[theta.length], new double[g.bnStatsLength()]);
+      theta[i] = orig;
+      double fd = (up - down) / (2 * eps);
+      assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "weight " + i + " loss " + loss);
+    }
+  }
+}
