@@ -1,19 +1,24 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.data.Ingest;
+import io.bitswitch.data.IngestResult;
+import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bitswitch ingest}: IDX(.gz) or CSV files to a Parquet dataset. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
     description = "Convert a dataset of IDX(.gz) or CSV files to Parquet "
-        + "(label int, pixels binary uint8, height, width, channels).",
+        + "(label int, pixels binary uint8, height, width, channels): <out>/train and <out>/test.",
     footerHeading = "%nExample:%n", footer = "  bitswitch ingest --data /usr/share/datasets/fashion-mnist --out file:///tmp/fmnist")
 public final class IngestCommand extends BitswitchCommand {
-  @Option(names = "--overwrite", description = "Replace what is already at --out.")
+  @Option(names = "--overwrite", description = "Replace what is already at --out (only once the new dataset is complete).")
   private boolean overwrite;
 
   @Override
@@ -30,13 +35,14 @@ public final class IngestCommand extends BitswitchCommand {
   }
 
   /**
-   * The engine call: in a Spark session on {@code master}, clears {@code outUri} (see
-   * {@link OutputDirs#prepare}), converts with {@code io.bitswitch.data.Ingest} and prints the row
-   * counts. Kept apart from the option handling above because the engine lives in the driver
-   * module.
+   * Converts with {@link Ingest} in a Spark session on {@code master} and prints the row counts.
+   * Ingest writes beside the target and renames last, so a failure leaves no partial dataset.
    */
-  private void ingest(PrintWriter out, String master, String dataDir, String outUri, boolean overwrite)
+  private static void ingest(PrintWriter out, String master, String dataDir, String outUri, boolean overwrite)
       throws IOException {
-    throw notAvailable("the dataset ingest (io.bitswitch.data.Ingest)");
+    try (SparkSession spark = SparkSessions.create(master, "bitswitch ingest", Map.of())) {
+      IngestResult result = Ingest.run(spark, dataDir, outUri, overwrite);
+      out.printf("ingested %d train and %d test examples into %s%n", result.trainRows(), result.testRows(), outUri);
+    }
   }
 }

@@ -1,9 +1,10 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.bundle.BundleInspector;
 import io.bitswitch.cli.config.BitswitchConfig;
-import java.io.IOException;
-import java.io.PrintWriter;
+import io.bitswitch.store.BundleStore;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,17 +22,8 @@ public final class InspectCommand extends BitswitchCommand {
   }
 
   @Override
-  protected int run(BitswitchConfig config) throws IOException {
-    inspect(stdout(), bundle);
+  protected int run(BitswitchConfig config) {
+    stdout().print(BundleInspector.describe(BundleStore.read(bundle, new Configuration())));
     return 0;
-  }
-
-  /**
-   * The engine call: reads {@code bundleUri} with {@code io.bitswitch.store.BundleStore} and prints
-   * {@code io.bitswitch.bundle.BundleInspector.describe} of it. Kept apart from the option handling
-   * because the engine lives in other modules.
-   */
-  private void inspect(PrintWriter out, String bundleUri) throws IOException {
-    throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
   }
 }

@@ -1,11 +1,14 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
-import java.io.IOException;
+import io.bitswitch.store.BundleStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +22,7 @@ public final class SwitchCommand extends BitswitchCommand {
   /** The target precision: one bit-width for every layer, or one per layer. */
   static final class Target {
     @Option(names = "--bits", paramLabel = "B", converter = BitsOptions.Single.class,
-        description = "The bit-width of every quantized layer (2..8, at most the bundle's h).")
+        description = "The bit-width of every quantized layer (one of the bundle's bit-widths).")
     Integer bits;
 
     @Option(names = "--layer-bits", paramLabel = "FILE",
@@ -42,30 +45,22 @@ public final class SwitchCommand extends BitswitchCommand {
   }
 
   @Override
-  protected int run(BitswitchConfig config) throws IOException {
+  protected int run(BitswitchConfig config) {
     String outUri = common.requireOut("the directory to publish the switched bundle into");
-    if (target.layerBits != null) {
-      switchPerLayer(stdout(), bundle, LayerBits.read(target.layerBits), outUri, overwrite);
-    } else {
-      switchUniform(stdout(), bundle, target.bits, outUri, overwrite);
-    }
+    Map<String, Integer> layerBits = target.layerBits == null ? null : LayerBits.read(target.layerBits);
+    Configuration hadoop = new Configuration();
+    Bundle source = BundleStore.read(bundle, hadoop);
+    Bundle switched = layerBits == null ? source.switchTo(target.bits) : source.switchTo(layerBits);
+    BundleStore.publish(switched, outUri, hadoop, overwrite);
+    printSummary(stdout(), switched, outUri);
     return 0;
   }
 
-  /**
-   * The engine call for one bit-width: reads {@code bundleUri} with
-   * {@code io.bitswitch.store.BundleStore}, switches it with {@code Bundle.switchTo(int)}, publishes
-   * the result at {@code outUri} (replacing what is there only when {@code overwrite}) and prints
-   * {@code outUri}. Kept apart from the option handling because the engine lives in other modules.
-   */
-  private void switchUniform(PrintWriter out, String bundleUri, int bits, String outUri, boolean overwrite)
-      throws IOException {
-    throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
-  }
-
-  /** As {@link #switchUniform}, with {@code Bundle.switchTo(Map)} and one bit-width per layer. */
-  private void switchPerLayer(PrintWriter out, String bundleUri, Map<String, Integer> layerBits, String outUri,
-      boolean overwrite) throws IOException {
-    throw notAvailable("the bundle store (io.bitswitch.store.BundleStore)");
+  private static void printSummary(PrintWriter out, Bundle switched, String outUri) {
+    String precision = switched.manifest().layerBits() == null
+        ? switched.manifest().bits().get(0) + "-bit"
+        : "mixed-precision (bits " + switched.manifest().bits() + ")";
+    out.printf(Locale.ROOT, "published %s bundle at %s: %.1f KiB deployed, %.1f%% of FP32%n", precision, outUri,
+        switched.deployedSizeBits() / 8.0 / 1024, 100 * switched.sizeRatioVsFp32());
   }
 }

@@ -100,10 +100,6 @@ class BitswitchCliTest {
         "command 'train' is not available in this build");
     assertUsageError(run("demo"), "command 'demo' is not available in this build");
     assertUsageError(run("evaluate", "--bundle", "b", "--bits", "32,8,4"), "command 'evaluate' is not available");
-    assertUsageError(run("ingest", "--data", dir.toString(), "--out", dir.resolve("o").toString()),
-        "command 'ingest' is not available");
-    assertUsageError(run("switch", "--bundle", "b", "--bits", "4", "--out", "o"), "command 'switch' is not available");
-    assertUsageError(run("inspect", "--bundle", "b"), "command 'inspect' is not available");
   }
 
   @Test
