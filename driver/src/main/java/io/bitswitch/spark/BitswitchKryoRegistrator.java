@@ -26,6 +26,10 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     kryo.register(Object[].class);
     kryo.register(float[][].class);
 
+    // Spark SQL classes Spark itself does not register: Parquet footers' schemas come back from
+    // executors as StructTypes, and Spark registers the other atomic types but not this one.
+    kryo.register(org.apache.spark.sql.types.BinaryType$.class);
+
     // io.bitswitch.data
     kryo.register(io.bitswitch.data.Shard.class);
     registerRecord(kryo, io.bitswitch.data.Normalization.class);
