@@ -57,6 +57,12 @@ class DatasetsTest {
   }
 
   @Test
+  void sessionUsesKryoWithRegistrationRequired() {
+    assertEquals("org.apache.spark.serializer.KryoSerializer", spark.conf().get("spark.serializer"));
+    assertEquals("true", spark.conf().get("spark.kryo.registrationRequired"));
+  }
+
+  @Test
   void detectsTheFormatAndReportsSizes() {
     assertEquals(DatasetFormat.IDX, idx.format());
     assertEquals(DatasetFormat.PARQUET, parquet.format());
@@ -182,6 +188,16 @@ class DatasetsTest {
     }
     CorruptDataException e = assertThrows(CorruptDataException.class, () -> Datasets.open(spark, dir.toString()));
     assertTrue(e.getMessage().contains("lacks column 'index'"), e.getMessage());
+  }
+
+  @Test
+  void parquetWithoutATestSplitIsRejected() throws IOException {
+    Path dir = tmp.resolve("train-only");
+    spark.createDataFrame(List.of(RowFactory.create(1, new byte[] {1}, 1, 1, 1, 0L)), ParquetLayout.SCHEMA)
+        .write().parquet(dir.resolve("train").toString());
+    Files.createDirectories(dir.resolve("test"));
+    CorruptDataException e = assertThrows(CorruptDataException.class, () -> Datasets.open(spark, dir.toString()));
+    assertTrue(e.getMessage().contains("Parquet dataset " + dir + " split test cannot be read"), e.getMessage());
   }
 
   @Test

@@ -46,6 +46,26 @@ class SparkSessionsTest {
     assertEquals("true", cluster.get("spark.kryo.registrationRequired"));
   }
 
+  @Test
+  void keepsTheMasterChosenBySparkSubmit() {
+    assertEquals("local[2]", SparkSessions.conf("local[2]", "t", Map.of()).get("spark.master"));
+    assertEquals(SparkSessions.DEFAULT_MASTER, SparkSessions.conf(null, "t", Map.of()).get("spark.master"));
+    String before = System.getProperty(SparkSessions.SUBMIT_MASTER_PROPERTY);
+    System.setProperty(SparkSessions.SUBMIT_MASTER_PROPERTY, "spark://127.0.0.1:7077");
+    try {
+      SparkConf conf = SparkSessions.conf("local[2]", "t", Map.of("spark.ui.enabled", "true"));
+      assertEquals("spark://127.0.0.1:7077", conf.get("spark.master"));
+      assertFalse(conf.contains("spark.driver.host"));
+      assertEquals("true", conf.get("spark.ui.enabled"));
+    } finally {
+      if (before == null) {
+        System.clearProperty(SparkSessions.SUBMIT_MASTER_PROPERTY);
+      } else {
+        System.setProperty(SparkSessions.SUBMIT_MASTER_PROPERTY, before);
+      }
+    }
+  }
+
   /** The classes executors exchange survive Kryo with registration required. */
   @Test
   void kryoRoundTripsDataClasses() {
