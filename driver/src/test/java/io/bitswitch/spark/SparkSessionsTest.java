@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.data.ImageShape;
@@ -15,6 +16,7 @@ import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.apache.spark.sql.types.BinaryType$;
 import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag$;
 
@@ -89,6 +91,7 @@ class SparkSessionsTest {
     assertEquals(new ImageShape(3, 32, 32), roundTrip(kryo, new ImageShape(3, 32, 32), ImageShape.class));
     assertEquals(Split.TEST, roundTrip(kryo, Split.TEST, Split.class));
     assertArrayEquals(new double[] {1.5, -2}, roundTrip(kryo, new double[] {1.5, -2}, double[].class));
+    assertSame(BinaryType$.MODULE$, roundTrip(kryo, BinaryType$.MODULE$, BinaryType$.class));
   }
 
   private static <T> T roundTrip(SerializerInstance ser, T value, Class<T> type) {
