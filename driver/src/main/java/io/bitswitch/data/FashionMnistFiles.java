@@ -15,10 +15,13 @@ import org.apache.hadoop.fs.Path;
 public final class FashionMnistFiles {
   /** Where {@code apt-get install dataset-fashion-mnist} puts the files. */
   public static final String DEFAULT_DIR = "/usr/share/datasets/fashion-mnist";
-  /** Base names of the four files, without {@code .gz}. */
+  /** Training images file name, without {@code .gz}. */
   public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
+  /** Training labels file name, without {@code .gz}. */
   public static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
+  /** Test images file name, without {@code .gz}. */
   public static final String TEST_IMAGES = "t10k-images-idx3-ubyte";
+  /** Test labels file name, without {@code .gz}. */
   public static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
 
   private static final String[] BASE_NAMES = {TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS};
@@ -85,11 +88,6 @@ public final class FashionMnistFiles {
   /** Loads one split. */
   public LabeledImages load(Split split) {
     return split == Split.TRAIN ? loadTrain() : loadTest();
-  }
-
-  /** Path of the training images file that was found. */
-  public String trainImagesPath() {
-    return trainImages.toString();
   }
 
   /**

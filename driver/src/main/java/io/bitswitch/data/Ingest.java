@@ -63,7 +63,13 @@ public final class Ingest {
           + " already exists; refusing to overwrite it (enable overwrite to replace it)");
     }
     Path source = new Path(dataDir);
-    if (Datasets.isParquetDataset(DataFiles.fileSystem(source, conf), source)) {
+    FileSystem sourceFs = DataFiles.fileSystem(source, conf);
+    if (isSameOrInside(sourceFs.makeQualified(source), out)) {
+      // Overwriting would move the source aside and delete it.
+      throw new InvalidInputException("output dataset directory " + outUri + " contains the source "
+          + dataDir + "; choose an output outside it");
+    }
+    if (Datasets.isParquetDataset(sourceFs, source)) {
       throw new InvalidInputException(dataDir + " is already a Parquet dataset; ingest reads a"
           + " directory of IDX(.gz) or CSV files");
     }
@@ -138,6 +144,16 @@ public final class Ingest {
         return RowFactory.create(labels[i], image, shape.height(), shape.width(), shape.channels(), (long) i);
       }
     };
+  }
+
+  /** Whether {@code path} is {@code dir} or lies below it. */
+  private static boolean isSameOrInside(Path path, Path dir) {
+    for (Path p = path; p != null; p = p.getParent()) {
+      if (p.equals(dir)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Moves the finished dataset into place; with {@code overwrite} the old one goes only after. */

@@ -163,7 +163,7 @@ final class ParquetDataset implements Dataset {
   private org.apache.spark.sql.Dataset<Row> read(Split split) {
     try {
       return spark.read().parquet(splitPath(split));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's AnalysisException is a checked exception thrown unchecked.
       throw new CorruptDataException(describe(split) + " cannot be read as Parquet: " + e.getMessage(), e);
     }
   }

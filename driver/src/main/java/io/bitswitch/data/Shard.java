@@ -55,14 +55,17 @@ public final class Shard implements Serializable {
     return count;
   }
 
+  /** Image channels. */
   public int channels() {
     return channels;
   }
 
+  /** Image height in pixels. */
   public int height() {
     return height;
   }
 
+  /** Image width in pixels. */
   public int width() {
     return width;
   }

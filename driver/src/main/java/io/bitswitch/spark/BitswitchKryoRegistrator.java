@@ -9,7 +9,8 @@ import org.apache.spark.serializer.KryoRegistrator;
  * class missing here fails loudly in tests instead of being written with its full name each time.
  *
  * <p>Add new classes to the list of their package below; records go through
- * {@link #registerRecord} (Kryo 4 cannot set a record's fields). Spark's own common classes (boxed
+ * {@link #registerRecord} (Kryo 4 cannot set a record's fields), Scala objects through
+ * {@link #registerScalaObject}. Spark's own common classes (boxed
  * primitives, String, Scala tuples and collections) are registered by Spark itself.
  */
 public class BitswitchKryoRegistrator implements KryoRegistrator {
@@ -27,6 +28,10 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     kryo.register(float[][].class);
     kryo.register(double[][].class);
 
+    // Spark SQL classes Spark itself does not register: Parquet footers' schemas come back from
+    // executors as StructTypes, and Spark registers the other atomic types but not this one.
+    registerScalaObject(kryo, org.apache.spark.sql.types.BinaryType$.class);
+
     // io.bitswitch.data
     kryo.register(io.bitswitch.data.Shard.class);
     registerRecord(kryo, io.bitswitch.data.Normalization.class);
@@ -42,6 +47,11 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
   /** Registers a record with a {@link RecordSerializer}. */
   private static <T extends Record> void registerRecord(Kryo kryo, Class<T> type) {
     kryo.register(type, new RecordSerializer<>(type));
+  }
+
+  /** Registers a Scala object so that it deserializes to its single instance. */
+  private static <T> void registerScalaObject(Kryo kryo, Class<T> type) {
+    kryo.register(type, new ScalaObjectSerializer<>(type));
   }
 
   /** Registers a package-private class, which this package cannot name in code. */

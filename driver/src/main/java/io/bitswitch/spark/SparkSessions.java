@@ -13,30 +13,39 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
   /** System property that spark-submit sets; when present the master given here is ignored. */
   public static final String SUBMIT_MASTER_PROPERTY = "spark.master";
+  /** Master used when none is given and the job is not under spark-submit. */
+  public static final String DEFAULT_MASTER = "local[*]";
 
   private SparkSessions() {}
 
   /**
    * Creates (or returns the active) session.
    *
-   * @param master Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}; ignored
-   *     when running under spark-submit, which has already chosen the master
+   * @param master Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}, or null
+   *     for {@value #DEFAULT_MASTER}; ignored when running under spark-submit, which has already
+   *     chosen the master
    * @param appName application name shown by the cluster manager
    * @param extraConf further settings, applied last so they override the defaults set here
    */
   public static SparkSession create(String master, String appName, Map<String, String> extraConf) {
+    return SparkSession.builder().config(conf(master, appName, extraConf)).getOrCreate();
+  }
+
+  /** The configuration {@link #create} starts a session with (also reads spark.* system properties). */
+  public static SparkConf conf(String master, String appName, Map<String, String> extraConf) {
     String submitMaster = System.getProperty(SUBMIT_MASTER_PROPERTY);
-    String effectiveMaster = submitMaster != null ? submitMaster : master;
+    String effectiveMaster = submitMaster != null ? submitMaster : master != null ? master : DEFAULT_MASTER;
     Map<String, String> conf = defaults(effectiveMaster);
     if (extraConf != null) {
       conf.putAll(extraConf);
     }
+    // new SparkConf() picks up spark-submit's system properties, the master among them.
     SparkConf sparkConf = new SparkConf().setAppName(appName);
-    if (submitMaster == null && master != null) {
-      sparkConf.setMaster(master);
+    if (submitMaster == null) {
+      sparkConf.setMaster(effectiveMaster);
     }
     conf.forEach(sparkConf::set);
-    return SparkSession.builder().config(sparkConf).getOrCreate();
+    return sparkConf;
   }
 
   /**

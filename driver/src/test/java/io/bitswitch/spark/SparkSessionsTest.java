@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.data.ImageShape;
@@ -15,6 +16,7 @@ import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.apache.spark.sql.types.BinaryType$;
 import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag$;
 
@@ -46,6 +48,26 @@ class SparkSessionsTest {
     assertEquals("true", cluster.get("spark.kryo.registrationRequired"));
   }
 
+  @Test
+  void keepsTheMasterChosenBySparkSubmit() {
+    assertEquals("local[2]", SparkSessions.conf("local[2]", "t", Map.of()).get("spark.master"));
+    assertEquals(SparkSessions.DEFAULT_MASTER, SparkSessions.conf(null, "t", Map.of()).get("spark.master"));
+    String before = System.getProperty(SparkSessions.SUBMIT_MASTER_PROPERTY);
+    System.setProperty(SparkSessions.SUBMIT_MASTER_PROPERTY, "spark://127.0.0.1:7077");
+    try {
+      SparkConf conf = SparkSessions.conf("local[2]", "t", Map.of("spark.ui.enabled", "true"));
+      assertEquals("spark://127.0.0.1:7077", conf.get("spark.master"));
+      assertFalse(conf.contains("spark.driver.host"));
+      assertEquals("true", conf.get("spark.ui.enabled"));
+    } finally {
+      if (before == null) {
+        System.clearProperty(SparkSessions.SUBMIT_MASTER_PROPERTY);
+      } else {
+        System.setProperty(SparkSessions.SUBMIT_MASTER_PROPERTY, before);
+      }
+    }
+  }
+
   /** The classes executors exchange survive Kryo with registration required. */
   @Test
   void kryoRoundTripsDataClasses() {
@@ -69,6 +91,7 @@ class SparkSessionsTest {
     assertEquals(new ImageShape(3, 32, 32), roundTrip(kryo, new ImageShape(3, 32, 32), ImageShape.class));
     assertEquals(Split.TEST, roundTrip(kryo, Split.TEST, Split.class));
     assertArrayEquals(new double[] {1.5, -2}, roundTrip(kryo, new double[] {1.5, -2}, double[].class));
+    assertSame(BinaryType$.MODULE$, roundTrip(kryo, BinaryType$.MODULE$, BinaryType$.class));
   }
 
   private static <T> T roundTrip(SerializerInstance ser, T value, Class<T> type) {
