@@ -1,24 +1,66 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.train.Stages;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
-/** {@code bitswitch demo}: the whole pipeline on Fashion-MNIST with local Spark. */
+/** {@code bitswitch demo}: the training pipeline on Fashion-MNIST with local Spark. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "The whole pipeline on Fashion-MNIST (pretrain, train, sensitivity, supernet, search, evaluate) with the "
-        + "overrides of bitswitch.demo.profile (quick by default) beneath your own settings. Writes a run "
-        + "directory under --out (default: " + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
+    description = "The training pipeline on Fashion-MNIST: pretrain FP32, joint QAT over bitswitch.train.bits, then "
+        + "every precision evaluated from the stored INT-h bundle; with the overrides of bitswitch.demo.profile "
+        + "(quick by default) beneath your own settings. Writes a run directory under --out (default: "
+        + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
     footerHeading = "%nExample:%n", footer = "  bitswitch demo --set demo.profile=full")
 public final class DemoCommand extends BitswitchCommand {
   /** Where demo runs go when {@code --out} is not given. */
   public static final String DEFAULT_RUNS_DIR = "runs";
+  /** The FP32 stage's sub-directory of the run directory. */
+  static final String PRETRAIN_DIR = "pretrain";
 
   @Override
-  protected int run(BitswitchConfig config) {
-    config.withDemoProfile();
-    common.dataOrDefault();
-    common.out().orElse(DEFAULT_RUNS_DIR);
-    common.runId();
-    throw notAvailable("the training pipeline (io.bitswitch.train, io.bitswitch.sensitivity, io.bitswitch.search)");
+  protected int run(BitswitchConfig userConfig) throws IOException {
+    BitswitchConfig config = userConfig.withDemoProfile();
+    String data = common.dataOrDefault();
+    String runDir = Runs.runDir(common.out().orElse(DEFAULT_RUNS_DIR), common.runIdOrNew(Clock.systemUTC()));
+    Runs.requireSupported(config);
+    String pretrainDir = Runs.child(runDir, PRETRAIN_DIR);
+    String fp32Bundle = Runs.child(pretrainDir, Runs.BUNDLE_DIR);
+    String bundle = Runs.child(runDir, Runs.BUNDLE_DIR);
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      Stages.Setup setup = Runs.setup(config, data);
+      // Progress goes to stderr: stdout carries the results and, last, the run directory.
+      Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err);
+      Map<String, Object> pretrainFields = new LinkedHashMap<>();
+      pretrainFields.put("stage", "pretrain");
+      pretrainFields.put("train_examples", fp32.trainExamples());
+      pretrainFields.put("seconds", fp32.seconds());
+      Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
+
+      Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
+          fp32Bundle, bundle, System.err);
+      // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
+      accuracy.putAll(fp32.accuracy());
+      accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("stage", "demo");
+      fields.put("profile", config.demo().profile().configName());
+      fields.put("bits", config.train().bits().descending());
+      fields.put("train_examples", trained.trainExamples());
+      fields.put("pretrain_seconds", fp32.seconds());
+      fields.put("train_seconds", trained.seconds());
+      Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
+    }
+    Runs.printAccuracy(stdout(), accuracy);
+    stdout().println(runDir);
+    return 0;
   }
 }

@@ -1,23 +1,30 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.Stages;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bitswitch evaluate}: accuracy of a bundle at given bit-widths or per-layer configurations. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Accuracy of a bundle on the test split of --data at the given bit-widths and per-layer configurations; "
-        + "prints a table and optionally writes JSON {\"accuracy\": {\"8\": 0.92, ...}}.",
+    description = "Accuracy of a bundle on the test split of --data at the given bit-widths, each switched from the "
+        + "stored codes with integer ops; prints a table and optionally writes JSON {\"accuracy\": {\"8\": 0.92, ...}}.",
     footerHeading = "%nExample:%n", footer = "  bitswitch evaluate --bundle runs/mp/bundle --bits 8,6,4,2 --json eval.json")
 public final class EvaluateCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true, description = "The bundle to evaluate.")
   private String bundle;
 
   @Option(names = "--bits", paramLabel = "LIST", converter = BitsOptions.EvaluationList.class,
-      description = "Comma-separated bit-widths, e.g. 8,6,4,2 (32: the FP32 model). "
+      description = "Comma-separated bit-widths, e.g. 8,6,4,2 (32: an FP32 bundle). "
           + "Default: every bit-width of the bundle.")
   private BitsOptions.Selection bits;
 
@@ -34,11 +41,25 @@ public final class EvaluateCommand extends BitswitchCommand {
   }
 
   @Override
-  protected int run(BitswitchConfig config) {
-    common.dataOrDefault();
+  protected int run(BitswitchConfig config) throws IOException {
+    String data = common.dataOrDefault();
     for (Path file : layerBits) {
       LayerBits.read(file);
     }
-    throw notAvailable("the evaluator (io.bitswitch.search)");
+    if (!layerBits.isEmpty()) {
+      throw notAvailable("evaluation of per-layer configurations (--layer-bits)");
+    }
+    Map<String, Double> accuracy;
+    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      List<Integer> widths = bits != null ? bits.descending() : BundleStore.read(bundle, hadoop).manifest().bits();
+      accuracy = Stages.evaluate(spark, bundle, widths.stream().mapToInt(Integer::intValue).toArray(),
+          Runs.setup(config, data));
+      if (json != null) {
+        Stages.writeJson(json.toAbsolutePath().toUri().toString(), Map.of("accuracy", accuracy), hadoop);
+      }
+    }
+    Runs.printAccuracy(stdout(), accuracy);
+    return 0;
   }
 }

@@ -1,19 +1,41 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.train.Stages;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
 /** {@code bitswitch pretrain}: FP32 training of the configured architecture. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
     description = "FP32 training of the configured architecture (bitswitch.model, bitswitch.pretrain); "
-        + "writes <out>/<run-id>/bundle with FP32 weights (bits=[32]).",
+        + "writes <out>/<run-id>/bundle with FP32 weights (bits=[32]), report.json, history.csv and config.conf, "
+        + "and prints the run directory.",
     footerHeading = "%nExample:%n", footer = "  bitswitch pretrain --out runs --run-id fp32 --set pretrain.epochs=5")
 public final class PretrainCommand extends BitswitchCommand {
   @Override
-  protected int run(BitswitchConfig config) {
-    common.dataOrDefault();
-    common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs");
-    common.runId();
-    throw notAvailable("the FP32 trainer (io.bitswitch.train)");
+  protected int run(BitswitchConfig config) throws IOException {
+    String data = common.dataOrDefault();
+    String runDir = Runs.runDir(
+        common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs"),
+        common.runIdOrNew(Clock.systemUTC()));
+    Runs.requireSupported(config);
+    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
+      // Progress goes to stderr: stdout carries only the run directory, for scripts.
+      Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),
+          Runs.child(runDir, Runs.BUNDLE_DIR), System.err);
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("stage", "pretrain");
+      fields.put("train_examples", outcome.trainExamples());
+      fields.put("seconds", outcome.seconds());
+      Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
+          spark.sparkContext().hadoopConfiguration());
+    }
+    stdout().println(runDir);
+    return 0;
   }
 }

@@ -94,12 +94,22 @@ class BitswitchCliTest {
   }
 
   @Test
-  void commandsWithoutTheirEngineSaySo() {
-    assertUsageError(run("pretrain", "--out", dir.toString()), "command 'pretrain' is not available in this build");
-    assertUsageError(run("train", "--out", dir.toString(), "--set", "train.bits=[4]"),
-        "command 'train' is not available in this build");
-    assertUsageError(run("demo"), "command 'demo' is not available in this build");
-    assertUsageError(run("evaluate", "--bundle", "b", "--bits", "32,8,4"), "command 'evaluate' is not available");
+  void commandsWithoutTheirEngineSaySo() throws IOException {
+    assertUsageError(run("sensitivity", "--bundle", "b", "--out", dir.toString()),
+        "command 'sensitivity' is not available in this build");
+    assertUsageError(run("supernet", "--bundle", "b", "--out", dir.toString()), "command 'supernet' is not available");
+    assertUsageError(run("search", "--bundle", "b", "--out", dir.toString()), "command 'search' is not available");
+    assertUsageError(run("train", "--out", dir.toString(), "--run-id", "r", "--resume"), "(--resume)");
+    assertUsageError(run("train", "--out", dir.toString(), "--warm-start", "latest"), "(--warm-start)");
+    Path layers = Files.writeString(dir.resolve("layers.json"), "{\"conv2\": 4}");
+    assertUsageError(run("evaluate", "--bundle", "b", "--layer-bits", layers.toString()), "(--layer-bits)");
+  }
+
+  @Test
+  void settingsTheTrainingStagesDoNotActOnAreRefused() {
+    assertUsageError(run("pretrain", "--out", dir.toString(), "--set", "metrics.port=9100", "--set",
+        "model.quantize-first-last=true"), "bitswitch.model.quantize-first-last = true, bitswitch.metrics.port = 9100");
+    assertUsageError(run("demo", "--out", dir.toString(), "--set", "gates.min-accuracy.8=0.9"), "bitswitch.gates");
   }
 
   @Test

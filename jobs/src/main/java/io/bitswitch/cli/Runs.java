@@ -1,0 +1,137 @@
+package io.bitswitch.cli;
+
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.cli.config.Architecture;
+import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.cli.config.UpdateMode;
+import io.bitswitch.train.Stages;
+import io.bitswitch.train.TrainOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * What the training commands ({@code pretrain}, {@code train}, {@code evaluate}, {@code demo})
+ * share: the translation of the configuration into the inputs of {@link Stages}, the run
+ * directory layout, and the report.
+ *
+ * <p>A run directory {@code <out>/<run-id>} holds {@value #BUNDLE_DIR}/ (the bundle the command
+ * published), {@value #REPORT_FILE} ({@code {"accuracy": {"8": 0.91, ...}, ...}}, the shape that
+ * {@code evaluate --json} writes too), {@value #CONFIG_FILE} (the effective configuration) and
+ * {@value #HISTORY_FILE} (one row per training step).
+ */
+final class Runs {
+  static final String BUNDLE_DIR = "bundle";
+  static final String REPORT_FILE = "report.json";
+  static final String HISTORY_FILE = "history.csv";
+  static final String CONFIG_FILE = "config.conf";
+
+  private Runs() {}
+
+  /** {@code <outRoot>/<runId>}, for any Hadoop file system URI or local path. */
+  static String runDir(String outRoot, String runId) {
+    return new org.apache.hadoop.fs.Path(outRoot, runId).toString();
+  }
+
+  /** {@code <dir>/<name>}. */
+  static String child(String dir, String name) {
+    return new org.apache.hadoop.fs.Path(dir, name).toString();
+  }
+
+  /**
+   * Refuses settings that the training stages of this build do not act on, rather than ignoring
+   * them: quantized first/last layers, the metrics endpoint and push, and the publication gates.
+   */
+  static void requireSupported(BitswitchConfig config) {
+    List<String> unsupported = new ArrayList<>();
+    if (config.model().quantizeFirstLast()) {
+      unsupported.add("bitswitch.model.quantize-first-last = true");
+    }
+    if (config.metrics().httpEnabled()) {
+      unsupported.add("bitswitch.metrics.port = " + config.metrics().port());
+    }
+    if (config.metrics().pushgateway().isPresent()) {
+      unsupported.add("bitswitch.metrics.pushgateway = " + config.metrics().pushgateway().get());
+    }
+    if (!config.gates().minAccuracy().isEmpty() || config.gates().maxRegression() < 1.0) {
+      unsupported.add("bitswitch.gates");
+    }
+    if (!unsupported.isEmpty()) {
+      throw new InvalidInputException("not supported by the training stages of this build: "
+          + String.join(", ", unsupported) + "; remove these settings");
+    }
+  }
+
+  /** The model and data of a stage. */
+  static Stages.Setup setup(BitswitchConfig config, String dataUri) {
+    String customJson = "";
+    if (config.model().architecture() == Architecture.CUSTOM) {
+      Path file = Path.of(config.model().customConfig().orElseThrow());
+      try {
+        customJson = Files.readString(file);
+      } catch (IOException e) {
+        throw new InvalidInputException("bitswitch.model.config: cannot read the DL4J configuration " + file + ": "
+            + e.getMessage());
+      }
+    }
+    return new Stages.Setup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
+        config.data().partitions(), config.data().maxTrainExamples(), config.data().maxTestExamples(),
+        config.evaluate().batchSize());
+  }
+
+  /** FP32 training: {@code bitswitch.pretrain}, with the BatchNorm and logging settings of {@code train}. */
+  static TrainOptions pretrainOptions(BitswitchConfig config) {
+    var p = config.pretrain();
+    var t = config.train();
+    return new TrainOptions(p.epochs(), p.batchSize(), p.learningRate(), p.weightDecay(), false, false,
+        t.bnMomentum(), config.seed(), t.logEvery());
+  }
+
+  /** Joint multi-precision training: {@code bitswitch.train}. */
+  static TrainOptions trainOptions(BitswitchConfig config) {
+    var t = config.train();
+    return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(), t.alrs(),
+        t.updateMode() == UpdateMode.SEQUENTIAL, t.bnMomentum(), config.seed(), t.logEvery());
+  }
+
+  /**
+   * The report of a run: {@code accuracy} first, then {@code fields}, then the conventions the
+   * numbers were measured under.
+   */
+  static Map<String, Object> report(Map<String, Double> accuracy, Map<String, Object> fields, BitswitchConfig config) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("accuracy", accuracy);
+    report.putAll(fields);
+    report.put("quantize_first_last", config.model().quantizeFirstLast());
+    report.put("update_mode", config.train().updateMode().configName());
+    report.put("alrs", config.train().alrs());
+    return report;
+  }
+
+  /**
+   * Writes {@link #REPORT_FILE}, {@link #CONFIG_FILE} (the effective configuration, which
+   * {@code --config} reproduces the run with) and, when there was training, {@link #HISTORY_FILE}
+   * into {@code runDir}.
+   */
+  static void writeRunFiles(String runDir, Map<String, Object> report, Stages.Outcome outcome, BitswitchConfig config,
+      Configuration conf) {
+    Stages.writeJson(child(runDir, REPORT_FILE), report, conf);
+    Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
+    if (outcome != null) {
+      Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
+    }
+  }
+
+  /** Prints accuracies as a two-column table: bit-width, percentage. */
+  static void printAccuracy(PrintWriter out, Map<String, Double> accuracy) {
+    out.println("bits  accuracy");
+    accuracy.forEach((b, a) -> out.printf(Locale.ROOT, "%4s  %7.2f%%%n", b, 100 * a));
+  }
+}

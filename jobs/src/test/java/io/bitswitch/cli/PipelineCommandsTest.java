@@ -1,0 +1,99 @@
+package io.bitswitch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitswitch.cli.BitswitchCliTest.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * pretrain → train → evaluate → switch → inspect, and demo, through the command line on a small
+ * sample of the real Fashion-MNIST (the Debian package dataset-fashion-mnist).
+ */
+class PipelineCommandsTest {
+  /** Small enough for the default test run: a few hundred images, one epoch, two precisions. */
+  private static final String[] SMALL = {"--master", "local[2]", "--set", "data.max-train-examples=384", "--set",
+      "data.max-test-examples=200", "--set", "pretrain.batch-size=64", "--set", "train.batch-size=64", "--set",
+      "train.bits=[4,2]", "--set", "evaluate.batch-size=100"};
+
+  @TempDir Path dir;
+
+  private static Run run(List<String> args) {
+    Run run = BitswitchCliTest.run(args.toArray(String[]::new));
+    assertEquals(0, run.code(), () -> "bitswitch " + args + "\nstderr: " + run.err());
+    return run;
+  }
+
+  private static List<String> command(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of(SMALL));
+    return all;
+  }
+
+  private static String lastLine(String text) {
+    List<String> lines = text.lines().toList();
+    return lines.get(lines.size() - 1);
+  }
+
+  private static JsonNode json(Path file) throws IOException {
+    return new ObjectMapper().readTree(Files.readString(file));
+  }
+
+  @Test
+  void pretrainTrainEvaluateSwitchInspect() throws IOException {
+    assumeTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist is installed");
+    String runs = dir.toString();
+
+    Run pretrain = run(command("pretrain", "--out", runs, "--run-id", "fp32"));
+    Path fp32Run = dir.resolve("fp32");
+    assertEquals(fp32Run.toString(), lastLine(pretrain.out()));
+    JsonNode fp32Report = json(fp32Run.resolve(Runs.REPORT_FILE));
+    assertTrue(fp32Report.get("accuracy").get("32").asDouble() > 0.3, fp32Report.toString());
+    assertTrue(Files.exists(fp32Run.resolve(Runs.HISTORY_FILE)) && Files.exists(fp32Run.resolve(Runs.CONFIG_FILE)));
+
+    Run train = run(command("train", "--init", fp32Run.resolve("bundle").toString(), "--out", runs, "--run-id", "mp"));
+    Path mpRun = dir.resolve("mp");
+    assertEquals(mpRun.toString(), lastLine(train.out()));
+    JsonNode report = json(mpRun.resolve(Runs.REPORT_FILE));
+    assertEquals(2, report.get("accuracy").size(), report.toString());
+
+    Path evalJson = dir.resolve("eval.json");
+    Run evaluate = run(List.of("evaluate", "--master", "local[2]", "--bundle", mpRun.resolve("bundle").toString(),
+        "--set", "data.max-test-examples=200", "--json", evalJson.toString()));
+    assertTrue(evaluate.out().startsWith("bits  accuracy"), evaluate.out());
+    JsonNode evaluated = json(evalJson).get("accuracy");
+    // Evaluated from the published codes on the same test examples: what training measured.
+    assertEquals(report.get("accuracy"), evaluated);
+
+    run(List.of("switch", "--bundle", mpRun.resolve("bundle").toString(), "--bits", "2", "--out",
+        dir.resolve("int2").toString()));
+    Run inspect = run(List.of("inspect", "--bundle", dir.resolve("int2").toString()));
+    assertTrue(inspect.out().contains("[2]"), inspect.out());
+  }
+
+  @Test
+  void demoWritesARunDirectoryAndPrintsItLast() throws IOException {
+    assumeTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist is installed");
+    Run demo = run(command("demo", "--out", dir.toString(), "--run-id", "demo", "--set", "pretrain.epochs=1"));
+    Path runDir = dir.resolve("demo");
+    assertEquals(runDir.toString(), lastLine(demo.out()));
+    JsonNode report = json(runDir.resolve(Runs.REPORT_FILE));
+    assertEquals(List.of("32", "4", "2"), iterable(report.get("accuracy").fieldNames()));
+    assertEquals("quick", report.get("profile").asText());
+    assertTrue(Files.exists(runDir.resolve("pretrain").resolve("bundle").resolve("manifest.json")));
+  }
+
+  private static List<String> iterable(java.util.Iterator<String> names) {
+    List<String> list = new java.util.ArrayList<>();
+    names.forEachRemaining(list::add);
+    return list;
+  }
+}

@@ -1,0 +1,66 @@
+package io.bitswitch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.train.Stages;
+import io.bitswitch.train.TrainOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunsTest {
+  @TempDir Path dir;
+
+  private static BitswitchConfig config(String... sets) {
+    return BitswitchConfig.load(Optional.empty(), List.of(sets));
+  }
+
+  @Test
+  void setupCarriesModelDataAndEvaluationSettings() {
+    Stages.Setup setup = Runs.setup(config("seed=7", "data.partitions=3", "data.max-train-examples=100",
+        "data.max-test-examples=50", "evaluate.batch-size=25", "model.architecture=resnet20"), "hdfs:///d");
+    assertEquals(new Stages.Setup("resnet20", "", 7, "hdfs:///d", 3, 100, 50, 25), setup);
+  }
+
+  @Test
+  void customArchitectureReadsItsConfigurationFile() throws IOException {
+    Path json = Files.writeString(dir.resolve("net.json"), "{\"confs\": []}");
+    assertEquals("{\"confs\": []}",
+        Runs.setup(config("model.architecture=custom", "model.config=\"" + json + "\""), "d").userConfigJson());
+    String message = assertThrows(InvalidInputException.class, () -> Runs.setup(
+        config("model.architecture=custom", "model.config=\"" + dir.resolve("none.json") + "\""), "d")).getMessage();
+    assertTrue(message.startsWith("bitswitch.model.config: cannot read"), message);
+  }
+
+  @Test
+  void optionsOfEachStageComeFromTheirSections() {
+    BitswitchConfig c = config("seed=9", "pretrain.epochs=3", "pretrain.batch-size=32", "pretrain.lr=0.01",
+        "pretrain.weight-decay=0", "train.epochs=4", "train.batch-size=64", "train.lr=0.002", "train.alrs=false",
+        "train.update-mode=sequential", "train.bn-momentum=0.2", "train.log-every=5");
+    assertEquals(new TrainOptions(3, 32, 0.01, 0, false, false, 0.2, 9, 5), Runs.pretrainOptions(c));
+    assertEquals(new TrainOptions(4, 64, 0.002, 5e-5, false, true, 0.2, 9, 5), Runs.trainOptions(c));
+    assertTrue(Runs.trainOptions(config()).alrs());
+  }
+
+  @Test
+  void runDirectoriesWorkForUrisAndPaths() {
+    assertEquals("runs/r1", Runs.runDir("runs", "r1"));
+    assertEquals("hdfs://nn:8020/bitswitch/runs/r1/bundle",
+        Runs.child(Runs.runDir("hdfs://nn:8020/bitswitch/runs/", "r1"), Runs.BUNDLE_DIR));
+  }
+
+  @Test
+  void reportStartsWithAccuracyAndNamesTheConventions() {
+    Map<String, Object> report = Runs.report(Map.of("8", 0.9), Map.of("stage", "train"), config());
+    assertEquals(List.of("accuracy", "stage", "quantize_first_last", "update_mode", "alrs"), List.copyOf(report.keySet()));
+  }
+}
