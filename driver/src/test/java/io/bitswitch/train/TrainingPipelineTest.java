@@ -74,6 +74,12 @@ class TrainingPipelineTest {
       double last = (h.get(n - 1).loss()[k] + h.get(n - 2).loss()[k] + h.get(n - 3).loss()[k]) / 3;
       assertTrue(last < first, "precision " + bits.get(k) + ": loss " + first + " -> " + last);
     }
+    // ALRS must not freeze the scales: λ_b > 0 on some steps for every precision.
+    for (int k = 0; k < 4; k++) {
+      final int kk = k;
+      assertTrue(h.stream().anyMatch(r -> r.scaleLearningRate()[kk] > 0),
+          "ALRS rate stayed 0 at " + bits.get(k) + " bits");
+    }
     Bundle published = BundleStore.read(q, spark.sparkContext().hadoopConfiguration());
     assertEquals(List.of(8, 6, 4, 2), published.manifest().bits());
 

@@ -248,7 +248,8 @@ public final class QuantizedGraph {
   /**
    * One forward/backward pass at {@code precision} over {@code n} examples. Adds the gradient of
    * the summed cross-entropy to {@code grad} (layout of θ) and the BatchNorm batch statistics to
-   * {@code bnStats}; returns the summed loss.
+   * {@code bnStats}; returns the summed loss. Weight- and activation-scale gradients carry LSQ's
+   * gradient scale ({@link DoubleRounding#gradScale}, {@link ActivationQuantizer#gradScale}).
    */
   public double trainPass(float[] theta, int precision, float[] x, int[] labels, int n, float[] grad,
       double[] bnStats) {
@@ -271,6 +272,10 @@ public final class QuantizedGraph {
             float[] gw = new float[gOut.length];
             float[] gs = new float[ss.length()];
             DoubleRounding.backward(ParamLayout.slice(theta, ws), ParamLayout.slice(theta, ss), h, precision, gOut, gw, gs);
+            float lsq = DoubleRounding.gradScale(gw.length / gs.length, precision);
+            for (int c = 0; c < gs.length; c++) {
+              gs[c] *= lsq;
+            }
             add(grad, ws, gw);
             add(grad, ss, gs);
             ActivationQuantizerImpl aq = (ActivationQuantizerImpl) graph.getLayer(l.actQuantizer());

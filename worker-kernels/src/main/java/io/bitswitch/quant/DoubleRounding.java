@@ -169,6 +169,17 @@ public final class DoubleRounding {
   }
 
   /**
+   * LSQ's gradient scale for a weight scale, {@code 1/sqrt(K · (2^(b−1) − 1))} with K the
+   * channel's element count. ALGORITHM §2 prescribes it for activation scales; bitswitch applies
+   * LSQ's rule to weight scales too (the paper builds on LSQ), because ALRS clips each layer's
+   * scale gradients to [−1, 1]: a raw per-channel sum over thousands of weights always clips, and
+   * ḡ_b = 1 would freeze every scale (λ_b = 0).
+   */
+  public static float gradScale(int perChannel, int b) {
+    return (float) (1.0 / Math.sqrt((double) perChannel * maxCode(b)));
+  }
+
+  /**
    * Initial per-channel scales from trained FP32 weights: {@code max|w_c| / (2^(h-1) - 1)}, guarded
    * against all-zero channels.
    */

@@ -152,4 +152,11 @@ class DoubleRoundingTest {
     assertEquals(-QuantRef.hi(h), codes[1 * k + 5]);
     assertEquals(QuantRef.hi(h), codes[2 * k + 36]);
   }
+
+  @Test
+  void weightScaleGradientScaleIsLsqs() {
+    // 1/sqrt(K·Q_P) with Q_P = 2^(b−1) − 1
+    assertEquals(1 / Math.sqrt(9.0 * 127), DoubleRounding.gradScale(9, 8), 1e-9);
+    assertEquals(1 / Math.sqrt(3136.0 * 1), DoubleRounding.gradScale(3136, 2), 1e-9);
+  }
 }
