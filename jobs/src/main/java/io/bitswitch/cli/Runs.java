@@ -109,6 +109,7 @@ final class Runs {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("accuracy", accuracy);
     report.putAll(fields);
+    report.put("seed", config.seed());
     report.put("quantize_first_last", config.model().quantizeFirstLast());
     report.put("update_mode", config.train().updateMode().configName());
     report.put("alrs", config.train().alrs());
