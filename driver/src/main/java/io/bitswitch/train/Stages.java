@@ -2,6 +2,7 @@ package io.bitswitch.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.bundle.Manifest;
@@ -16,6 +17,7 @@ import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.store.CheckpointStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -25,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -58,6 +61,18 @@ public final class Stages {
    */
   public record Setup(String architecture, String userConfigJson, long seed, String dataUri, int partitions,
       long maxTrain, long maxTest, int evalBatch) {}
+
+  /**
+   * Where and how often training state is checkpointed.
+   *
+   * @param stateUri the run's {@code state/} directory; null disables checkpoints
+   * @param every steps between checkpoints (0: only the final state)
+   * @param resume continue from the newest committed checkpoint under {@code stateUri}
+   */
+  public record Checkpointing(String stateUri, int every, boolean resume) {
+    /** No checkpoints. */
+    public static final Checkpointing NONE = new Checkpointing(null, 0, false);
+  }
 
   /** What a stage produced. */
   public record Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
@@ -120,6 +135,16 @@ public final class Stages {
    */
   public static Outcome train(SparkSession spark, Setup setup, TrainOptions options, BitWidthSet bits,
       String initUri, String bundleUri, PrintStream progress) {
+    return train(spark, setup, options, bits, initUri, bundleUri, Checkpointing.NONE, progress);
+  }
+
+  /**
+   * As {@link #train(SparkSession, Setup, TrainOptions, BitWidthSet, String, String, PrintStream)},
+   * checkpointing the state (θ, Adam moments, step) and optionally resuming from the newest
+   * committed checkpoint, which then takes the place of {@code initUri}.
+   */
+  public static Outcome train(SparkSession spark, Setup setup, TrainOptions options, BitWidthSet bits,
+      String initUri, String bundleUri, Checkpointing checkpointing, PrintStream progress) {
     long t0 = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Bundle init = initUri == null ? null : BundleStore.read(initUri, hadoop);
@@ -131,8 +156,27 @@ public final class Stages {
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
+    Adam adam = new Adam(trainer.layout().size());
+    int startStep = 0;
+    Optional<CheckpointStore.Checkpoint> resumed = checkpointing.resume()
+        ? Optional.of(CheckpointStore.latest(checkpointing.stateUri(), hadoop).orElseThrow(() ->
+            new InvalidInputException("--resume: no committed checkpoint under " + checkpointing.stateUri())))
+        : Optional.empty();
     float[] theta;
-    if (init == null) {
+    if (resumed.isPresent()) {
+      CheckpointStore.Checkpoint cp = resumed.get();
+      Map<String, String> meta = cp.metadata();
+      String expected = spec.architecture() + Arrays.toString(precisions);
+      if (!expected.equals(meta.get("model")) || cp.arrays().get("theta").length != trainer.layout().size()) {
+        throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " was written for "
+            + meta.get("model") + ", not for " + expected);
+      }
+      theta = cp.arrays().get("theta");
+      System.arraycopy(cp.arrays().get("adam.m"), 0, adam.m, 0, theta.length);
+      System.arraycopy(cp.arrays().get("adam.v"), 0, adam.v, 0, theta.length);
+      adam.updates = Long.parseLong(meta.get("adamUpdates"));
+      startStep = cp.step();
+    } else if (init == null) {
       theta = trainer.driverGraph().initialParameters();
     } else {
       QuantizedGraph fp = spec.withPrecisions(ModelBundles.precisionsOf(init)).build();
@@ -142,9 +186,21 @@ public final class Stages {
       }
       theta = trainer.driverGraph().fromFloatModel(ModelBundles.toTheta(init, fp), fp.layout());
     }
-    trainer.onStep(new ProgressPrinter("train", trainer.totalSteps(d.train()), options.epochs(),
-        options.logEvery(), progress));
-    trainer.train(d.train(), theta, true, 0, new Adam(theta.length), step -> { });
+    int total = trainer.totalSteps(d.train());
+    trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), progress));
+    float[] state = theta;
+    trainer.train(d.train(), theta, startStep == 0, startStep, adam, step -> {
+      boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
+      if (checkpointing.stateUri() != null && (due || step == total)) {
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        arrays.put("theta", state);
+        arrays.put("adam.m", adam.m);
+        arrays.put("adam.v", adam.v);
+        CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
+            "model", spec.architecture() + Arrays.toString(precisions),
+            "adamUpdates", Long.toString(adam.updates)), hadoop);
+      }
+    });
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, setup.evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (int k = 0; k < precisions.length; k++) {

@@ -142,4 +142,43 @@ class TrainingPipelineTest {
     assertTrue(missing.getMessage().contains("no-such-data"), missing.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
   }
+
+  @Test
+  void resumedRunPublishesTheSameBundleAsAnUninterruptedOne() throws Exception {
+    Path a = dir.resolve("ck-a");
+    Stages.Outcome whole = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+        a.resolve("bundle").toUri().toString(), new Stages.Checkpointing(a.resolve("state").toUri().toString(), 4, false),
+        QUIET);
+    assertEquals(8, whole.history().size());
+    // An "interrupted" run: only the checkpoint of step 4 survived.
+    Path b = dir.resolve("ck-b");
+    java.nio.file.Files.createDirectories(b.resolve("state"));
+    Path src = a.resolve("state").resolve("step-000004");
+    Path dst = b.resolve("state").resolve("step-000004");
+    java.nio.file.Files.createDirectories(dst);
+    for (String f : new String[] {"state.safetensors", "manifest.json"}) {
+      java.nio.file.Files.copy(src.resolve(f), dst.resolve(f));
+    }
+    Stages.Checkpointing resume = new Stages.Checkpointing(b.resolve("state").toUri().toString(), 4, true);
+    Stages.Outcome resumed = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+        b.resolve("bundle").toUri().toString(), resume, QUIET);
+    assertEquals(5, resumed.history().get(0).step());
+    assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE), resumed.bundle().encode().get(Bundle.TENSORS_FILE));
+
+    // No checkpoint to resume from, and a corrupt one: clear errors, nothing published.
+    Path c = dir.resolve("ck-c");
+    InvalidInputException none = assertThrows(InvalidInputException.class, () -> Stages.train(spark, setup(512),
+        options(1, false), BitWidthSet.of(8, 4), null, c.resolve("bundle").toUri().toString(),
+        new Stages.Checkpointing(c.resolve("state").toUri().toString(), 4, true), QUIET));
+    assertTrue(none.getMessage().contains("no committed checkpoint"), none.getMessage());
+    Path state = b.resolve("state").resolve("step-000008").resolve("state.safetensors");
+    byte[] bytes = java.nio.file.Files.readAllBytes(state);
+    bytes[bytes.length - 1] ^= 1;
+    java.nio.file.Files.write(state, bytes);
+    io.bitswitch.CorruptDataException corrupt = assertThrows(io.bitswitch.CorruptDataException.class,
+        () -> Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+            c.resolve("bundle").toUri().toString(), resume, QUIET));
+    assertTrue(corrupt.getMessage().contains("checksum"), corrupt.getMessage());
+    assertTrue(!BundleStore.exists(c.resolve("bundle").toUri().toString(), spark.sparkContext().hadoopConfiguration()));
+  }
 }

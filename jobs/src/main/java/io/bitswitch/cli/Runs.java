@@ -36,6 +36,9 @@ final class Runs {
   private Runs() {}
 
   /** {@code <outRoot>/<runId>}, for any Hadoop file system URI or local path. */
+  /** The run's resumable training state (checkpoints). */
+  static final String STATE_DIR = "state";
+
   static String runDir(String outRoot, String runId) {
     return new org.apache.hadoop.fs.Path(outRoot, runId).toString();
   }

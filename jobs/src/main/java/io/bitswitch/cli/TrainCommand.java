@@ -46,9 +46,6 @@ public final class TrainCommand extends BitswitchCommand {
     if (resume && common.runId().isEmpty()) {
       throw new InvalidInputException("--resume needs --run-id: the run whose checkpoints to continue from");
     }
-    if (resume) {
-      throw notAvailable("resuming from checkpoints (--resume)");
-    }
     if (start != null && start.warmStart != null) {
       throw notAvailable("warm starts from a published multi-precision bundle (--warm-start)");
     }
@@ -57,8 +54,10 @@ public final class TrainCommand extends BitswitchCommand {
     String init = start == null ? null : start.initBundle;
     try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
+      Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+          config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), System.err);
+          config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err);
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "train");
       fields.put("bits", config.train().bits().descending());
