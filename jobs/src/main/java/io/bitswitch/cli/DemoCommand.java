@@ -49,7 +49,9 @@ public final class DemoCommand extends BitswitchCommand {
           fp32Bundle, bundle, System.err);
       // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
       accuracy.putAll(fp32.accuracy());
+      long evalStart = System.nanoTime();
       accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
+      double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "demo");
       fields.put("profile", config.demo().profile().configName());
@@ -57,6 +59,8 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("train_examples", trained.trainExamples());
       fields.put("pretrain_seconds", fp32.seconds());
       fields.put("train_seconds", trained.seconds());
+      fields.put("evaluate_seconds", evaluateSeconds);
+      fields.put("sizes", Runs.sizes(trained.bundle()));
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
     }
     Runs.printAccuracy(stdout(), accuracy);

@@ -1,5 +1,7 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.bundle.Bundle;
+
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.Architecture;
 import io.bitswitch.cli.config.BitswitchConfig;
@@ -30,6 +32,7 @@ import org.apache.hadoop.conf.Configuration;
 final class Runs {
   static final String BUNDLE_DIR = "bundle";
   static final String REPORT_FILE = "report.json";
+  static final String REPORT_MD_FILE = "report.md";
   static final String HISTORY_FILE = "history.csv";
   static final String CONFIG_FILE = "config.conf";
 
@@ -127,10 +130,53 @@ final class Runs {
   static void writeRunFiles(String runDir, Map<String, Object> report, Stages.Outcome outcome, BitswitchConfig config,
       Configuration conf) {
     Stages.writeJson(child(runDir, REPORT_FILE), report, conf);
+    Stages.writeText(child(runDir, REPORT_MD_FILE), markdown(report), conf);
     Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
       Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
     }
+  }
+
+  /**
+   * Sizes of a published bundle for the report: the stored file's tensor bytes, what the same
+   * model takes in FP32, and the deployed size of each bit-width derived from it.
+   */
+  static Map<String, Object> sizes(Bundle bundle) {
+    Map<String, Object> sizes = new LinkedHashMap<>();
+    sizes.put("bundle_bytes", bundle.sizeBytes());
+    sizes.put("fp32_model_bytes", bundle.fp32SizeBytes());
+    if (!bundle.manifest().fp32()) {
+      Map<String, Long> deployed = new LinkedHashMap<>();
+      for (int b : bundle.manifest().bits()) {
+        deployed.put(Integer.toString(b), (bundle.switchTo(b).deployedSizeBits() + 7) / 8);
+      }
+      sizes.put("deployed_bytes", deployed);
+    }
+    return sizes;
+  }
+
+  /** {@code report.md}: the accuracy table (with deployed sizes when known) and the other fields. */
+  @SuppressWarnings("unchecked")
+  static String markdown(Map<String, Object> report) {
+    StringBuilder md = new StringBuilder("# bitswitch run report\n\n");
+    Map<String, Double> accuracy = (Map<String, Double>) report.get("accuracy");
+    Map<String, Object> sizes = (Map<String, Object>) report.get("sizes");
+    Map<String, Long> deployed = sizes == null ? Map.of() : (Map<String, Long>) sizes.getOrDefault("deployed_bytes", Map.of());
+    long fp32 = sizes == null ? 0 : ((Number) sizes.get("fp32_model_bytes")).longValue();
+    md.append("| bits | test accuracy | deployed size (bytes) | vs FP32 |\n|---|---|---|---|\n");
+    accuracy.forEach((b, a) -> {
+      Long size = b.equals("32") ? (fp32 > 0 ? fp32 : null) : deployed.get(b);
+      md.append(String.format(Locale.ROOT, "| %s | %.2f %% | %s | %s |%n", b.equals("32") ? "FP32" : b, 100 * a,
+          size == null ? "" : size.toString(),
+          size == null || fp32 == 0 ? "" : String.format(Locale.ROOT, "%.1f %%", 100.0 * size / fp32)));
+    });
+    md.append("\n");
+    report.forEach((k, v) -> {
+      if (!k.equals("accuracy")) {
+        md.append("- ").append(k).append(": ").append(v instanceof int[] a ? java.util.Arrays.toString(a) : v).append('\n');
+      }
+    });
+    return md.toString();
   }
 
   /** Prints accuracies as a two-column table: bit-width, percentage. */

@@ -60,6 +60,7 @@ public final class TrainCommand extends BitswitchCommand {
           config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err);
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "train");
+      fields.put("sizes", Runs.sizes(outcome.bundle()));
       fields.put("bits", config.train().bits().descending());
       fields.put("init", init == null ? "scratch" : init);
       fields.put("train_examples", outcome.trainExamples());

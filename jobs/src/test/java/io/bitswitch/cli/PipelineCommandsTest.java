@@ -89,6 +89,14 @@ class PipelineCommandsTest {
     assertEquals(List.of("32", "4", "2"), iterable(report.get("accuracy").fieldNames()));
     assertEquals("quick", report.get("profile").asText());
     assertTrue(Files.exists(runDir.resolve("pretrain").resolve("bundle").resolve("manifest.json")));
+    // Sizes: the 2-bit model derived from the INT-4 bundle is smaller than the 4-bit one, both below FP32.
+    JsonNode sizes = report.get("sizes");
+    long fp32 = sizes.get("fp32_model_bytes").asLong();
+    long b4 = sizes.get("deployed_bytes").get("4").asLong();
+    long b2 = sizes.get("deployed_bytes").get("2").asLong();
+    assertTrue(b2 < b4 && b4 < fp32, sizes.toString());
+    String md = Files.readString(runDir.resolve(Runs.REPORT_MD_FILE));
+    assertTrue(md.contains("| FP32 |") && md.contains("| 2 |") && md.contains("evaluate_seconds"), md);
   }
 
   private static List<String> iterable(java.util.Iterator<String> names) {
