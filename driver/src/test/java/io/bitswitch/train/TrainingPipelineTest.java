@@ -181,4 +181,67 @@ class TrainingPipelineTest {
     assertTrue(corrupt.getMessage().contains("checksum"), corrupt.getMessage());
     assertTrue(!BundleStore.exists(c.resolve("bundle").toUri().toString(), spark.sparkContext().hadoopConfiguration()));
   }
+
+  @Test
+  void resnet20AndAUserMultiLayerConfigurationEachTrainAFewSteps() {
+    TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, false, 0.1, 3, 1000);
+    Stages.Outcome resnet = Stages.train(spark, new Stages.Setup("resnet20", "", 3, DATA, 2, 96, 64, 64), opts,
+        BitWidthSet.of(8, 4), null, dir.resolve("resnet").toUri().toString(), QUIET);
+    assertEquals(3, resnet.history().size());
+    assertTrue(resnet.bundle().manifest().layers().stream().anyMatch(l -> l.name().equals("s2b1_proj")));
+
+    String json = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(1).list()
+        .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(8)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(8)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(16)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
+            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+        .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1)).build().toJson();
+    Stages.Outcome custom = Stages.train(spark, new Stages.Setup("custom", json, 3, DATA, 2, 96, 64, 64), opts,
+        BitWidthSet.of(8, 4), null, dir.resolve("custom").toUri().toString(), QUIET);
+    assertEquals(3, custom.history().size());
+    // layer0 (first) and layer3 (output) stay float; layer1 and layer2 are quantized.
+    assertEquals(List.of("layer1", "layer2"), custom.bundle().manifest().layers().stream()
+        .filter(l -> l.kind() == io.bitswitch.bundle.Manifest.LayerKind.QUANTIZED).map(l -> l.name()).toList());
+  }
+
+  @Test
+  void initBundleOfAnotherArchitectureOrShapeIsRefusedBeforeTraining() {
+    String fp = dir.resolve("fp-small").toUri().toString();
+    Stages.pretrain(spark, setup(128), options(1, false), fp, QUIET);
+    String out = dir.resolve("mismatch").toUri().toString();
+    InvalidInputException arch = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
+        new Stages.Setup("resnet20", "", 3, DATA, 2, 128, 64, 64), options(1, false), BitWidthSet.of(8, 4), fp, out, QUIET));
+    assertTrue(arch.getMessage().contains("'fmnist-cnn'") && arch.getMessage().contains("'resnet20'"), arch.getMessage());
+    assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
+
+    // A dataset of 4x4 images (CSV) against a model of 28x28 inputs.
+    Path csv = dir.resolve("csv4x4");
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      rows.append(i % 10);
+      for (int p = 0; p < 16; p++) {
+        rows.append(',').append((i * 7 + p * 13) % 256);
+      }
+      rows.append('\n');
+    }
+    try {
+      java.nio.file.Files.createDirectories(csv);
+      java.nio.file.Files.writeString(csv.resolve("train.csv"), rows);
+      java.nio.file.Files.writeString(csv.resolve("test.csv"), rows);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    InvalidInputException shape = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
+        new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 40, 40, 20), options(1, false), BitWidthSet.of(8, 4),
+        fp, out, QUIET));
+    assertTrue(shape.getMessage().contains("[1, 28, 28]") || shape.getMessage().contains("[1,28,28]"), shape.getMessage());
+    InvalidInputException evalShape = assertThrows(InvalidInputException.class, () -> Stages.evaluate(spark, fp,
+        new int[] {32}, new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 0, 40, 20)));
+    assertTrue(evalShape.getMessage().contains("does not match"), evalShape.getMessage());
+    assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
+  }
 }

@@ -152,4 +152,38 @@ class QuantizedGraphTest {
       assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "weight " + i + " loss " + loss);
     }
   }
+
+  @Test
+  void aQuantizedLayerWithoutReluBeforeItIsRefused() {
+    org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = Architectures.fromJson(
+        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+            .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+            .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+            .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
+                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+            .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1)).build().toJson(),
+        1, 28, 28);
+    io.bitswitch.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.bitswitch.InvalidInputException.class, () -> QuantizationPlan.of(conf));
+    assertTrue(e.getMessage().contains("layer1") && e.getMessage().contains("negative"), e.getMessage());
+  }
+
+  @Test
+  void layersThatCannotBeQuantizedAsSpecifiedAreRefused() {
+    org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = Architectures.fromJson(
+        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+            .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+            .layer(new org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D.Builder(3, 3).nOut(4)
+                .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+            .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
+                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+            .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1)).build().toJson(),
+        1, 28, 28);
+    io.bitswitch.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.bitswitch.InvalidInputException.class, () -> QuantizationPlan.of(conf));
+    assertTrue(e.getMessage().contains("DepthwiseConvolution2D"), e.getMessage());
+  }
 }
