@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         IngestCommand.class,
         PretrainCommand.class,
         TrainCommand.class,
+        BenchmarkCommand.class,
         SensitivityCommand.class,
         SupernetCommand.class,
         SearchCommand.class,

@@ -49,7 +49,7 @@ class BitswitchCliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"ingest", "pretrain", "train", "sensitivity", "supernet", "search", "evaluate", "switch",
-      "inspect", "demo"})
+      "inspect", "demo", "benchmark"})
   void helpWorksForEveryCommand(String command) {
     Run run = run(command, "--help");
     assertEquals(0, run.code(), run.err());
@@ -99,7 +99,7 @@ class BitswitchCliTest {
         "command 'sensitivity' is not available in this build");
     assertUsageError(run("supernet", "--bundle", "b", "--out", dir.toString()), "command 'supernet' is not available");
     assertUsageError(run("search", "--bundle", "b", "--out", dir.toString()), "command 'search' is not available");
-    assertUsageError(run("train", "--out", dir.toString(), "--run-id", "r", "--resume"), "(--resume)");
+    assertUsageError(run("train", "--out", dir.toString(), "--run-id", "r", "--resume"), "no committed checkpoint");
     assertUsageError(run("train", "--out", dir.toString(), "--warm-start", "latest"), "(--warm-start)");
     Path layers = Files.writeString(dir.resolve("layers.json"), "{\"conv2\": 4}");
     assertUsageError(run("evaluate", "--bundle", "b", "--layer-bits", layers.toString()), "(--layer-bits)");
