@@ -78,7 +78,15 @@ public final class Stages {
   public record Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
       int trainExamples) {}
 
-  private record Data(Dataset dataset, JavaRDD<Shard> train, JavaRDD<Shard> test, Normalization norm) {}
+  private record Data(Dataset dataset, JavaRDD<Shard> train, JavaRDD<Shard> test, Normalization norm) {
+    /** Drops the cached shards once the stage is done with them. */
+    void release() {
+      if (train != null) {
+        train.unpersist(false);
+      }
+      test.unpersist(false);
+    }
+  }
 
   private static Data open(SparkSession spark, Setup s, boolean needTrain) {
     Dataset ds = Datasets.open(spark, s.dataUri());
@@ -125,8 +133,10 @@ public final class Stages {
     accuracy.put(key(ParamLayout.FLOAT), acc[0]);
     Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, manifestBase(spec, d.norm(), accuracy));
     BundleStore.publish(bundle, bundleUri, spark.sparkContext().hadoopConfiguration(), false);
+    int examples = d.train().map(Shard::count).reduce(Integer::sum);
+    d.release();
     return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
-        (int) d.train().map(Shard::count).reduce(Integer::sum).intValue());
+        examples);
   }
 
   /**
@@ -208,8 +218,10 @@ public final class Stages {
     }
     Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, manifestBase(spec, d.norm(), accuracy));
     BundleStore.publish(bundle, bundleUri, hadoop, false);
+    int examples = d.train().map(Shard::count).reduce(Integer::sum);
+    d.release();
     return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
-        (int) d.train().map(Shard::count).reduce(Integer::sum).intValue());
+        examples);
   }
 
   private static void requireCompatible(Bundle init, ModelSpec spec, String uri) {
@@ -254,6 +266,7 @@ public final class Stages {
       double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, new int[] {b}, setup.evalBatch());
       accuracy.put(key(b), acc[0]);
     }
+    d.release();
     return accuracy;
   }
 
