@@ -173,6 +173,7 @@ public final class Stages {
             new InvalidInputException("--resume: no committed checkpoint under " + checkpointing.stateUri())))
         : Optional.empty();
     float[] theta;
+    boolean warmStart = false;
     if (resumed.isPresent()) {
       CheckpointStore.Checkpoint cp = resumed.get();
       Map<String, String> meta = cp.metadata();
@@ -189,17 +190,24 @@ public final class Stages {
     } else if (init == null) {
       theta = trainer.driverGraph().initialParameters();
     } else {
-      QuantizedGraph fp = spec.withPrecisions(ModelBundles.precisionsOf(init)).build();
-      if (fp.layout().quantized()) {
-        throw new InvalidInputException("--init " + initUri + " is a quantized bundle (bits "
-            + init.manifest().bits() + "); train starts from an FP32 bundle written by pretrain");
+      int[] initBits = ModelBundles.precisionsOf(init);
+      if (init.manifest().fp32()) {
+        QuantizedGraph fp = spec.withPrecisions(initBits).build();
+        theta = trainer.driverGraph().fromFloatModel(ModelBundles.toTheta(init, fp), fp.layout());
+      } else if (Arrays.equals(initBits, precisions) && !init.manifest().mixedPrecision()) {
+        // Warm start from a published multi-precision bundle: its INT-h codes (dequantized) become
+        // the latent weights; scales, activation scales and BN sets carry over.
+        theta = ModelBundles.toTheta(init, trainer.driverGraph());
+        warmStart = true;
+      } else {
+        throw new InvalidInputException("bundle " + initUri + " has bits " + init.manifest().bits()
+            + " but this run trains " + bits + "; start from an FP32 bundle (pretrain) or a bundle of the same bits");
       }
-      theta = trainer.driverGraph().fromFloatModel(ModelBundles.toTheta(init, fp), fp.layout());
     }
     int total = trainer.totalSteps(d.train());
     trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), progress));
     float[] state = theta;
-    trainer.train(d.train(), theta, startStep == 0, startStep, adam, step -> {
+    trainer.train(d.train(), theta, startStep == 0 && !warmStart, startStep, adam, step -> {
       boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
       if (checkpointing.stateUri() != null && (due || step == total)) {
         Map<String, float[]> arrays = new LinkedHashMap<>();

@@ -47,6 +47,11 @@ public abstract class BitswitchCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
+  /** Standard error of this command (the picocli command line's): messages beside progress output. */
+  protected PrintWriter stderr() {
+    return spec.commandLine().getErr();
+  }
+
   /** The error for a command whose engine this build does not contain. */
   protected BitswitchException notAvailable(String engine) {
     return new BitswitchException("command '" + spec.name() + "' is not available in this build: " + engine

@@ -53,7 +53,7 @@ final class Runs {
 
   /**
    * Refuses settings that the training stages of this build do not act on, rather than ignoring
-   * them: quantized first/last layers, the metrics endpoint and push, and the publication gates.
+   * them: quantized first/last layers, the metrics endpoint and push.
    */
   static void requireSupported(BitswitchConfig config) {
     List<String> unsupported = new ArrayList<>();
@@ -65,9 +65,6 @@ final class Runs {
     }
     if (config.metrics().pushgateway().isPresent()) {
       unsupported.add("bitswitch.metrics.pushgateway = " + config.metrics().pushgateway().get());
-    }
-    if (!config.gates().minAccuracy().isEmpty() || config.gates().maxRegression() < 1.0) {
-      unsupported.add("bitswitch.gates");
     }
     if (!unsupported.isEmpty()) {
       throw new InvalidInputException("not supported by the training stages of this build: "
@@ -177,6 +174,29 @@ final class Runs {
       }
     });
     return md.toString();
+  }
+
+  /** Whether a file exists (any Hadoop file system). */
+  static boolean exists(String uri, Configuration conf) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new io.bitswitch.BitswitchException("cannot check " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a finished run's report says its quality gates failed. */
+  static boolean gatesFailed(String runDir, Configuration conf) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(child(runDir, REPORT_FILE));
+      try (java.io.InputStream in = p.getFileSystem(conf).open(p)) {
+        com.fasterxml.jackson.databind.JsonNode gates = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("gates");
+        return gates != null && !gates.get("passed").asBoolean();
+      }
+    } catch (IOException e) {
+      throw new io.bitswitch.CorruptDataException("cannot read " + child(runDir, REPORT_FILE) + ": " + e.getMessage(), e);
+    }
   }
 
   /** Prints accuracies as a two-column table: bit-width, percentage. */

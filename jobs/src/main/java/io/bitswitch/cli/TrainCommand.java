@@ -3,6 +3,11 @@ package io.bitswitch.cli;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.spark.SparkSessions;
+import org.apache.hadoop.conf.Configuration;
+import java.util.Optional;
+import io.bitswitch.train.QualityGates;
+import io.bitswitch.store.Pointer;
+import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
@@ -39,6 +44,9 @@ public final class TrainCommand extends BitswitchCommand {
       description = "Continue run --run-id from its newest committed checkpoint under <out>/<run-id>/state.")
   private boolean resume;
 
+  /** Exit code of a run that trained but failed a quality gate: its bundle is kept, latest is not moved. */
+  static final int GATES_FAILED = 3;
+
   @Override
   protected int run(BitswitchConfig config) throws IOException {
     String data = common.dataOrDefault();
@@ -46,27 +54,56 @@ public final class TrainCommand extends BitswitchCommand {
     if (resume && common.runId().isEmpty()) {
       throw new InvalidInputException("--resume needs --run-id: the run whose checkpoints to continue from");
     }
-    if (start != null && start.warmStart != null) {
-      throw notAvailable("warm starts from a published multi-precision bundle (--warm-start)");
-    }
-    String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
+    String runId = common.runIdOrNew(Clock.systemUTC());
+    String runDir = Runs.runDir(out, runId);
     Runs.requireSupported(config);
-    String init = start == null ? null : start.initBundle;
     try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
+      Optional<String> latest = Pointer.readLatest(out, hadoop);
+      if (!resume && BundleStore.exists(bundleDir, hadoop) && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
+        // A rerun of a finished run id does nothing: scheduled jobs may retry.
+        stderr().println("run " + runId + " is complete already; nothing to do");
+        stdout().println(runDir);
+        return Runs.gatesFailed(runDir, hadoop) ? GATES_FAILED : 0;
+      }
+      String init = start == null ? null : start.initBundle;
+      if (start != null && start.warmStart != null) {
+        init = start.warmStart.equals(Pointer.LATEST)
+            ? Runs.child(Runs.runDir(out, latest.orElseThrow(() -> new InvalidInputException(
+                "--warm-start latest: no 'latest' pointer under " + out + " (no run has been published yet)"))),
+                Runs.BUNDLE_DIR)
+            : start.warmStart;
+      }
+      Map<String, Double> previous = latest.isPresent()
+          ? BundleStore.read(Runs.child(Runs.runDir(out, latest.get()), Runs.BUNDLE_DIR), hadoop).manifest().accuracy()
+          : Map.of();
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err);
+          config.train().bits(), init, bundleDir, checkpointing, System.err);
+      QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
+          config.gates().maxRegression());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "train");
       fields.put("sizes", Runs.sizes(outcome.bundle()));
       fields.put("bits", config.train().bits().descending());
       fields.put("init", init == null ? "scratch" : init);
+      fields.put("previous_latest", latest.orElse(""));
+      fields.put("gates", gates.toReport());
+      fields.put("latest_moved", gates.passed());
       fields.put("train_examples", outcome.trainExamples());
       fields.put("seconds", outcome.seconds());
-      Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
-          spark.sparkContext().hadoopConfiguration());
+      Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
+      if (gates.passed()) {
+        Pointer.writeLatest(out, runId, hadoop);
+      } else {
+        stderr().println("bitswitch: quality gates failed, 'latest' stays at "
+            + latest.orElse("(none)") + ": " + gates.failures());
+        stdout().println(runDir);
+        return GATES_FAILED;
+      }
     }
     stdout().println(runDir);
     return 0;

@@ -2,7 +2,6 @@ package io.bitswitch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,7 +48,7 @@ class PipelineCommandsTest {
 
   @Test
   void pretrainTrainEvaluateSwitchInspect() throws IOException {
-    assumeTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist is installed");
+    assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist must be installed (.ci/run does)");
     String runs = dir.toString();
 
     Run pretrain = run(command("pretrain", "--out", runs, "--run-id", "fp32"));
@@ -81,7 +80,7 @@ class PipelineCommandsTest {
 
   @Test
   void demoWritesARunDirectoryAndPrintsItLast() throws IOException {
-    assumeTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist is installed");
+    assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist must be installed (.ci/run does)");
     Run demo = run(command("demo", "--out", dir.toString(), "--run-id", "demo", "--set", "pretrain.epochs=1"));
     Path runDir = dir.resolve("demo");
     assertEquals(runDir.toString(), lastLine(demo.out()));
