@@ -2,6 +2,7 @@ package io.bitswitch.cli;
 
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
@@ -52,12 +53,14 @@ public final class TrainCommand extends BitswitchCommand {
     String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
     String init = start == null ? null : start.initBundle;
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err);
+          config.train().bits(), init, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err, metrics);
+      metrics.recordAccuracy(outcome.accuracy());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "train");
       fields.put("sizes", Runs.sizes(outcome.bundle()));
@@ -67,6 +70,7 @@ public final class TrainCommand extends BitswitchCommand {
       fields.put("seconds", outcome.seconds());
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
           spark.sparkContext().hadoopConfiguration());
+      metrics.succeeded();
     }
     stdout().println(runDir);
     return 0;
