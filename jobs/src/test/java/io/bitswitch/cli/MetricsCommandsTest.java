@@ -47,7 +47,9 @@ class MetricsCommandsTest {
       address = "127.0.0.1:" + probe.getLocalPort();
     }
     Path log = dir.resolve("pushgateway.log");
-    pushgateway = new ProcessBuilder(PUSHGATEWAY.toString(), "--web.listen-address=" + address)
+    // Debian's build persists to /var/lib/prometheus by default: this instance keeps its own file.
+    pushgateway = new ProcessBuilder(PUSHGATEWAY.toString(), "--web.listen-address=" + address,
+        "--persistence.file=" + dir.resolve("pushgateway.data"))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
