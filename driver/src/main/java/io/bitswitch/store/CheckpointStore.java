@@ -47,8 +47,12 @@ public final class CheckpointStore {
    */
   public record Checkpoint(int step, Map<String, float[]> arrays, Map<String, String> metadata) {}
 
-  /** Writes and commits the checkpoint of {@code step}, then prunes older ones. */
-  public static void save(String stateDirUri, int step, Map<String, float[]> arrays, Map<String, String> metadata,
+  /**
+   * Writes and commits the checkpoint of {@code step}, then prunes older ones.
+   *
+   * @return the bytes written (tensors file and manifest)
+   */
+  public static long save(String stateDirUri, int step, Map<String, float[]> arrays, Map<String, String> metadata,
       Configuration conf) {
     Located dir = StoreFs.locate(stateDirUri, conf);
     Path stepDir = new Path(dir.path(), String.format("%s%06d", PREFIX, step));
@@ -65,11 +69,13 @@ public final class CheckpointStore {
       Map<String, Object> manifest = new LinkedHashMap<>();
       manifest.put("step", step);
       manifest.put("stateSha256", Bundle.sha256Hex(state));
-      StoreFs.write(fs, new Path(stepDir, MANIFEST_FILE), JSON.writeValueAsBytes(manifest), true);
+      byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
+      StoreFs.write(fs, new Path(stepDir, MANIFEST_FILE), manifestBytes, true);
       List<Integer> committed = committedSteps(fs, dir.path());
       for (int i = 0; i < committed.size() - KEEP; i++) {
         StoreFs.deleteQuietly(fs, new Path(dir.path(), String.format("%s%06d", PREFIX, committed.get(i))));
       }
+      return state.length + manifestBytes.length;
     } catch (IOException e) {
       throw new BitswitchException("cannot write checkpoint of step " + step + " under " + stateDirUri + ": "
           + e.getMessage(), e);

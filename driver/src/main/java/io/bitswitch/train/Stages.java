@@ -74,6 +74,27 @@ public final class Stages {
     public static final Checkpointing NONE = new Checkpointing(null, 0, false);
   }
 
+  /**
+   * What a stage reports besides its progress output, for the job's metrics: every training step
+   * and every checkpoint written. Called on the driver thread.
+   */
+  public interface Listener {
+    /** Listens to nothing. */
+    Listener NONE = new Listener() {};
+
+    /** After each training step. */
+    default void step(StepRecord record) {}
+
+    /**
+     * After each committed checkpoint.
+     *
+     * @param step the step it holds
+     * @param seconds wall time of the write, commit and pruning
+     * @param bytes bytes written
+     */
+    default void checkpointWritten(int step, double seconds, long bytes) {}
+  }
+
   /** What a stage produced. */
   public record Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
       int trainExamples) {}
@@ -119,6 +140,15 @@ public final class Stages {
   /** FP32 training from scratch; publishes an FP32 bundle ({@code bits=[32]}) at {@code bundleUri}. */
   public static Outcome pretrain(SparkSession spark, Setup setup, TrainOptions options, String bundleUri,
       PrintStream progress) {
+    return pretrain(spark, setup, options, bundleUri, progress, Listener.NONE);
+  }
+
+  /**
+   * As {@link #pretrain(SparkSession, Setup, TrainOptions, String, PrintStream)}, telling
+   * {@code listener} each step.
+   */
+  public static Outcome pretrain(SparkSession spark, Setup setup, TrainOptions options, String bundleUri,
+      PrintStream progress, Listener listener) {
     long t0 = System.nanoTime();
     Data d = open(spark, setup, true);
     ModelSpec spec = spec(setup, d.dataset(), new int[] {ParamLayout.FLOAT});
@@ -126,7 +156,7 @@ public final class Stages {
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     float[] theta = trainer.driverGraph().initialParameters();
     trainer.onStep(new ProgressPrinter("pretrain", trainer.totalSteps(d.train()), options.epochs(),
-        options.logEvery(), progress));
+        options.logEvery(), progress).andThen(listener::step));
     trainer.train(d.train(), theta, false, 0, new Adam(theta.length), step -> { });
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, new int[] {ParamLayout.FLOAT}, setup.evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
@@ -155,6 +185,15 @@ public final class Stages {
    */
   public static Outcome train(SparkSession spark, Setup setup, TrainOptions options, BitWidthSet bits,
       String initUri, String bundleUri, Checkpointing checkpointing, PrintStream progress) {
+    return train(spark, setup, options, bits, initUri, bundleUri, checkpointing, progress, Listener.NONE);
+  }
+
+  /**
+   * As {@link #train(SparkSession, Setup, TrainOptions, BitWidthSet, String, String, Checkpointing,
+   * PrintStream)}, telling {@code listener} each step and each checkpoint written.
+   */
+  public static Outcome train(SparkSession spark, Setup setup, TrainOptions options, BitWidthSet bits,
+      String initUri, String bundleUri, Checkpointing checkpointing, PrintStream progress, Listener listener) {
     long t0 = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Bundle init = initUri == null ? null : BundleStore.read(initUri, hadoop);
@@ -205,7 +244,8 @@ public final class Stages {
       }
     }
     int total = trainer.totalSteps(d.train());
-    trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), progress));
+    trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), progress)
+        .andThen(listener::step));
     float[] state = theta;
     trainer.train(d.train(), theta, startStep == 0 && !warmStart, startStep, adam, step -> {
       boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
@@ -214,9 +254,11 @@ public final class Stages {
         arrays.put("theta", state);
         arrays.put("adam.m", adam.m);
         arrays.put("adam.v", adam.v);
-        CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
+        long written = System.nanoTime();
+        long bytes = CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
             "model", spec.architecture() + Arrays.toString(precisions),
             "adamUpdates", Long.toString(adam.updates)), hadoop);
+        listener.checkpointWritten(step, (System.nanoTime() - written) / 1e9, bytes);
       }
     });
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, setup.evalBatch());

@@ -4,6 +4,7 @@ import io.bitswitch.BitswitchException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -118,17 +119,24 @@ public final class BitswitchCli implements Runnable {
     return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 
-  /** {@code bitswitch --version}: the Maven project version, written into the jar at build time. */
+  /** The Maven project version, written into the jar at build time. */
+  static String version() {
+    Properties properties = new Properties();
+    try (InputStream in = BitswitchCli.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read version.properties", e);
+    }
+    return properties.getProperty("version", "(unknown version)");
+  }
+
+  /** {@code bitswitch --version}: {@link #version()}. */
   static final class Version implements IVersionProvider {
     @Override
-    public String[] getVersion() throws IOException {
-      Properties properties = new Properties();
-      try (InputStream in = BitswitchCli.class.getResourceAsStream("version.properties")) {
-        if (in != null) {
-          properties.load(in);
-        }
-      }
-      return new String[] {"bitswitch " + properties.getProperty("version", "(unknown version)")};
+    public String[] getVersion() {
+      return new String[] {"bitswitch " + version()};
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
@@ -34,11 +35,13 @@ public final class DemoCommand extends BitswitchCommand {
     String fp32Bundle = Runs.child(pretrainDir, Runs.BUNDLE_DIR);
     String bundle = Runs.child(runDir, Runs.BUNDLE_DIR);
     Map<String, Double> accuracy = new LinkedHashMap<>();
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Stages.Setup setup = Runs.setup(config, data);
       // Progress goes to stderr: stdout carries the results and, last, the run directory.
-      Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err);
+      Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err,
+          metrics);
       Map<String, Object> pretrainFields = new LinkedHashMap<>();
       pretrainFields.put("stage", "pretrain");
       pretrainFields.put("train_examples", fp32.trainExamples());
@@ -46,12 +49,13 @@ public final class DemoCommand extends BitswitchCommand {
       Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
 
       Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
-          fp32Bundle, bundle, System.err);
+          fp32Bundle, bundle, Stages.Checkpointing.NONE, System.err, metrics);
       // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
       accuracy.putAll(fp32.accuracy());
       long evalStart = System.nanoTime();
       accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
+      metrics.recordAccuracy(accuracy);
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "demo");
       fields.put("profile", config.demo().profile().configName());
@@ -62,6 +66,7 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("evaluate_seconds", evaluateSeconds);
       fields.put("sizes", Runs.sizes(trained.bundle()));
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
+      metrics.succeeded();
     }
     Runs.printAccuracy(stdout(), accuracy);
     stdout().println(runDir);

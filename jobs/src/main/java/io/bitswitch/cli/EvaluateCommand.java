@@ -1,6 +1,7 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.Stages;
@@ -50,14 +51,17 @@ public final class EvaluateCommand extends BitswitchCommand {
       throw notAvailable("evaluation of per-layer configurations (--layer-bits)");
     }
     Map<String, Double> accuracy;
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       List<Integer> widths = bits != null ? bits.descending() : BundleStore.read(bundle, hadoop).manifest().bits();
       accuracy = Stages.evaluate(spark, bundle, widths.stream().mapToInt(Integer::intValue).toArray(),
           Runs.setup(config, data));
+      metrics.recordAccuracy(accuracy);
       if (json != null) {
         Stages.writeJson(json.toAbsolutePath().toUri().toString(), Map.of("accuracy", accuracy), hadoop);
       }
+      metrics.succeeded();
     }
     Runs.printAccuracy(stdout(), accuracy);
     return 0;

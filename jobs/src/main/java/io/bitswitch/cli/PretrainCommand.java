@@ -1,6 +1,7 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
@@ -24,16 +25,19 @@ public final class PretrainCommand extends BitswitchCommand {
         common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs"),
         common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),
-          Runs.child(runDir, Runs.BUNDLE_DIR), System.err);
+          Runs.child(runDir, Runs.BUNDLE_DIR), System.err, metrics);
+      metrics.recordAccuracy(outcome.accuracy());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "pretrain");
       fields.put("train_examples", outcome.trainExamples());
       fields.put("seconds", outcome.seconds());
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
           spark.sparkContext().hadoopConfiguration());
+      metrics.succeeded();
     }
     stdout().println(runDir);
     return 0;

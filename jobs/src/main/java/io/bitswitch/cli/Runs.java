@@ -5,11 +5,14 @@ import io.bitswitch.bundle.Bundle;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.Architecture;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.cli.config.MetricsOptions;
 import io.bitswitch.cli.config.UpdateMode;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,23 +56,29 @@ final class Runs {
 
   /**
    * Refuses settings that the training stages of this build do not act on, rather than ignoring
-   * them: quantized first/last layers, the metrics endpoint and push.
+   * them: quantized first/last layers.
    */
   static void requireSupported(BitswitchConfig config) {
     List<String> unsupported = new ArrayList<>();
     if (config.model().quantizeFirstLast()) {
       unsupported.add("bitswitch.model.quantize-first-last = true");
     }
-    if (config.metrics().httpEnabled()) {
-      unsupported.add("bitswitch.metrics.port = " + config.metrics().port());
-    }
-    if (config.metrics().pushgateway().isPresent()) {
-      unsupported.add("bitswitch.metrics.pushgateway = " + config.metrics().pushgateway().get());
-    }
     if (!unsupported.isEmpty()) {
       throw new InvalidInputException("not supported by the training stages of this build: "
           + String.join(", ", unsupported) + "; remove these settings");
     }
+  }
+
+  /**
+   * Starts the job's metrics ({@code bitswitch.metrics}): the live endpoint on every interface at
+   * {@code port} unless it is 0, since Prometheus scrapes the driver from another host (the
+   * PodMonitor on Kubernetes), and the final push to {@code pushgateway} when it is set. Close it at
+   * the end of the job; call {@link JobMetrics#succeeded()} first when the job succeeded.
+   */
+  static JobMetrics startMetrics(BitswitchConfig config) {
+    MetricsOptions m = config.metrics();
+    InetSocketAddress listen = m.httpEnabled() ? new InetSocketAddress(m.port()) : null;
+    return JobMetrics.start(new JobMetrics.Settings(m.job(), BitswitchCli.version(), listen, m.pushgateway()));
   }
 
   /** The model and data of a stage. */

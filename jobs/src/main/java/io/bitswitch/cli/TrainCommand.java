@@ -2,17 +2,18 @@ package io.bitswitch.cli;
 
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
-import org.apache.hadoop.conf.Configuration;
-import java.util.Optional;
-import io.bitswitch.train.QualityGates;
-import io.bitswitch.store.Pointer;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.store.Pointer;
+import io.bitswitch.train.QualityGates;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -57,7 +58,8 @@ public final class TrainCommand extends BitswitchCommand {
     String runId = common.runIdOrNew(Clock.systemUTC());
     String runDir = Runs.runDir(out, runId);
     Runs.requireSupported(config);
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
       Optional<String> latest = Pointer.readLatest(out, hadoop);
@@ -65,7 +67,11 @@ public final class TrainCommand extends BitswitchCommand {
         // A rerun of a finished run id does nothing: scheduled jobs may retry.
         stderr().println("run " + runId + " is complete already; nothing to do");
         stdout().println(runDir);
-        return Runs.gatesFailed(runDir, hadoop) ? GATES_FAILED : 0;
+        if (Runs.gatesFailed(runDir, hadoop)) {
+          return GATES_FAILED;
+        }
+        metrics.succeeded();
+        return 0;
       }
       String init = start == null ? null : start.initBundle;
       if (start != null && start.warmStart != null) {
@@ -82,7 +88,8 @@ public final class TrainCommand extends BitswitchCommand {
       Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, bundleDir, checkpointing, System.err);
+          config.train().bits(), init, bundleDir, checkpointing, System.err, metrics);
+      metrics.recordAccuracy(outcome.accuracy());
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());
       Map<String, Object> fields = new LinkedHashMap<>();
@@ -98,6 +105,8 @@ public final class TrainCommand extends BitswitchCommand {
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
       if (gates.passed()) {
         Pointer.writeLatest(out, runId, hadoop);
+        // A run that failed its gates is not a success: the last-success timestamp keeps alerting.
+        metrics.succeeded();
       } else {
         stderr().println("bitswitch: quality gates failed, 'latest' stays at "
             + latest.orElse("(none)") + ": " + gates.failures());

@@ -6,11 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +60,25 @@ class RunsTest {
   }
 
   @Test
+  void metricsServeOnTheConfiguredPortAndCarryTheVersion() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    try (JobMetrics metrics = Runs.startMetrics(config("metrics.port=" + port))) {
+      assertEquals(port, metrics.httpPort());
+      HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(scraped.body().contains("bitswitch_build_info{version=\"" + BitswitchCli.version() + "\"} 1"),
+          scraped.body());
+    }
+    try (JobMetrics metrics = Runs.startMetrics(config())) {
+      assertEquals(0, metrics.httpPort(), "port 0 disables the endpoint");
+    }
+  }
+
+  @Test
   void runDirectoriesWorkForUrisAndPaths() {
     assertEquals("runs/r1", Runs.runDir("runs", "r1"));
     assertEquals("hdfs://nn:8020/bitswitch/runs/r1/bundle",
@@ -61,6 +88,6 @@ class RunsTest {
   @Test
   void reportStartsWithAccuracyAndNamesTheConventions() {
     Map<String, Object> report = Runs.report(Map.of("8", 0.9), Map.of("stage", "train"), config());
-    assertEquals(List.of("accuracy", "stage", "quantize_first_last", "update_mode", "alrs"), List.copyOf(report.keySet()));
+    assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "alrs"), List.copyOf(report.keySet()));
   }
 }

@@ -1,0 +1,264 @@
+package io.bitswitch.metrics;
+
+import io.bitswitch.BitswitchException;
+import io.bitswitch.train.StepRecord;
+import io.bitswitch.train.Stages;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.pushgateway.Format;
+import io.prometheus.metrics.exporter.pushgateway.PushGateway;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Prometheus metrics of one bitswitch job (ARCHITECTURE §6): a registry of its own, served on a
+ * live HTTP endpoint while the job runs and pushed once to a Pushgateway when it ends.
+ *
+ * <p>Use it as a resource around the whole job and call {@link #succeeded()} as the job's last act:
+ *
+ * <pre>{@code
+ * try (JobMetrics metrics = JobMetrics.start(settings)) {
+ *   Stages.train(..., metrics);
+ *   metrics.recordAccuracy(accuracy);
+ *   metrics.succeeded();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} pushes with {@code pushAdd} under the grouping key {@code job} only, so a
+ * push replaces the job's series of the same names and leaves the others: a failed job pushes no
+ * {@code bitswitch_job_last_success_timestamp_seconds}, and the previous success's timestamp stays
+ * in the Pushgateway for "time since last success" alerts. The push carries only the
+ * {@code bitswitch_*} series; the process metrics (JVM heap and GC, ND4J off-heap) are on the
+ * live endpoint alone, since a pushed copy would outlive the process it describes.
+ *
+ * <p>Label {@code bits} is a bit-width in decimal, {@code "32"} for FP32.
+ */
+public final class JobMetrics implements Stages.Listener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
+  private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Where a job's metrics go.
+   *
+   * @param job value of the Pushgateway grouping key {@code job}
+   * @param version bitswitch version, the {@code version} label of {@code bitswitch_build_info}
+   * @param listen address of the live HTTP endpoint (port 0: any free port), or null for none
+   * @param pushgateway {@code host:port} of the Pushgateway for the final push, or empty for none
+   */
+  public record Settings(String job, String version, InetSocketAddress listen, Optional<String> pushgateway) {
+    /** Checks the fields. */
+    public Settings {
+      Objects.requireNonNull(job, "job");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(pushgateway, "pushgateway");
+    }
+  }
+
+  private final Settings settings;
+  /** What the live endpoint serves: the job's series and the process's. */
+  private final PrometheusRegistry live = new PrometheusRegistry();
+  /** What the final push carries: the job's series only. */
+  private final PrometheusRegistry pushed = new PrometheusRegistry();
+  private final long startNanos = System.nanoTime();
+  /** Wall time of the finished job; NaN while it runs. */
+  private volatile double finishedSeconds = Double.NaN;
+
+  private final Gauge trainLoss;
+  private final Gauge learningRate;
+  private final Gauge scaleLearningRate;
+  private final Counter trainSamples;
+  private final Histogram stepDuration;
+  private final Gauge evalAccuracy;
+  private final Counter hasbLayerBits;
+  private final Histogram checkpointWriteDuration;
+  private final Gauge checkpointSize;
+  /** Registered on success only: an unset gauge would be exported as 0 and overwrite the last success. */
+  private final Gauge lastSuccess;
+
+  private HTTPServer server;
+  private boolean success;
+  private boolean closed;
+
+  /** The registry and its metrics, without endpoint; {@link #start(Settings)} serves them. */
+  JobMetrics(Settings settings) {
+    this.settings = settings;
+    trainLoss = job(Gauge.builder().name("bitswitch_train_loss")
+        .help("Mean cross-entropy of the last training step, per precision").labelNames("bits").build());
+    learningRate = job(Gauge.builder().name("bitswitch_train_learning_rate")
+        .help("Base learning rate of the last training step (cosine schedule)").build());
+    scaleLearningRate = job(Gauge.builder().name("bitswitch_scale_learning_rate")
+        .help("ALRS learning rate of the quantization scales at the last step, per precision (absent for FP32)")
+        .labelNames("bits").build());
+    trainSamples = job(Counter.builder().name("bitswitch_train_samples_total")
+        .help("Training examples consumed (global batch per step; each is seen at every precision)").build());
+    stepDuration = job(Histogram.builder().name("bitswitch_train_step_duration_seconds").unit(Unit.SECONDS)
+        .help("Wall time of a training step (one distributed round over all precisions)").classicOnly()
+        .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120, 300).build());
+    evalAccuracy = job(Gauge.builder().name("bitswitch_eval_accuracy_ratio").unit(Unit.RATIO)
+        .help("Test accuracy of the job's model, per precision, in 0..1").labelNames("bits").build());
+    hasbLayerBits = job(Counter.builder().name("bitswitch_hasb_layer_bits_total")
+        .help("Layers drawn at each bit-width by HASB mixed-precision SuperNet training").labelNames("bits").build());
+    checkpointWriteDuration = job(Histogram.builder().name("bitswitch_checkpoint_write_duration_seconds")
+        .unit(Unit.SECONDS).help("Wall time of writing and committing a training-state checkpoint").classicOnly()
+        .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).build());
+    checkpointSize = job(Gauge.builder().name("bitswitch_checkpoint_size_bytes").unit(Unit.BYTES)
+        .help("Bytes of the last checkpoint written").build());
+    lastSuccess = Gauge.builder().name("bitswitch_job_last_success_timestamp_seconds").unit(Unit.SECONDS)
+        .help("Unix time at which the job last succeeded").build();
+    job(GaugeWithCallback.builder().name("bitswitch_job_duration_seconds").unit(Unit.SECONDS)
+        .help("Wall time of the job: so far while it runs, in total once it has ended")
+        .callback(cb -> cb.call(durationSeconds())).build());
+    Info build = job(Info.builder().name("bitswitch_build_info").help("bitswitch build").labelNames("version")
+        .build());
+    build.setLabelValues(settings.version());
+
+    JvmMetrics.builder().register(live);
+    // ND4J's arrays live outside the heap, in memory that JavaCPP allocates and accounts for.
+    live.register(GaugeWithCallback.builder().name("bitswitch_offheap_bytes").unit(Unit.BYTES)
+        .help("Off-heap memory held by JavaCPP (ND4J arrays)").callback(cb -> cb.call(Pointer.totalBytes()))
+        .build());
+    live.register(GaugeWithCallback.builder().name("bitswitch_offheap_max_bytes").unit(Unit.BYTES)
+        .help("JavaCPP's limit on off-heap memory (org.bytedeco.javacpp.maxBytes)")
+        .callback(cb -> cb.call(Pointer.maxBytes())).build());
+  }
+
+  /**
+   * Creates the job's metrics and starts the live endpoint when {@code settings.listen()} is set.
+   *
+   * @throws BitswitchException when the endpoint cannot listen on its address
+   */
+  public static JobMetrics start(Settings settings) {
+    JobMetrics metrics = new JobMetrics(settings);
+    InetSocketAddress listen = settings.listen();
+    if (listen != null) {
+      try {
+        metrics.server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort())
+            .registry(metrics.live).buildAndStart();
+      } catch (IOException e) {
+        throw new BitswitchException("cannot serve metrics on " + listen + ": " + e.getMessage(), e);
+      }
+    }
+    return metrics;
+  }
+
+  private <T extends Collector> T job(T metric) {
+    live.register(metric);
+    pushed.register(metric);
+    return metric;
+  }
+
+  private double durationSeconds() {
+    double finished = finishedSeconds;
+    return Double.isNaN(finished) ? (System.nanoTime() - startNanos) / 1e9 : finished;
+  }
+
+  /** What the live endpoint serves (the job's and the process's metrics). */
+  public PrometheusRegistry registry() {
+    return live;
+  }
+
+  /** The port of the live endpoint, or 0 when there is none. */
+  public int httpPort() {
+    return server == null ? 0 : server.getPort();
+  }
+
+  /** Loss and rates per precision, examples and step time of each training step. */
+  @Override
+  public void step(StepRecord r) {
+    for (int k = 0; k < r.precisions().length; k++) {
+      String bits = Integer.toString(r.precisions()[k]);
+      trainLoss.labelValues(bits).set(r.loss()[k]);
+      double scaleRate = r.scaleLearningRate()[k];
+      if (!Double.isNaN(scaleRate)) {
+        scaleLearningRate.labelValues(bits).set(scaleRate);
+      }
+    }
+    learningRate.set(r.learningRate());
+    // The trainer reports the global batch as a rate over the step's wall time.
+    trainSamples.inc(Math.round(r.imagesPerSecond() * r.seconds()));
+    stepDuration.observe(r.seconds());
+  }
+
+  /** {@link #step(StepRecord)} as a plain step listener. */
+  public Consumer<StepRecord> stepListener() {
+    return this::step;
+  }
+
+  @Override
+  public void checkpointWritten(int step, double seconds, long bytes) {
+    checkpointWriteDuration.observe(seconds);
+    checkpointSize.set(bytes);
+  }
+
+  /** Test accuracies by bit-width ({@code "32"} for FP32), as the stages and reports key them. */
+  public void recordAccuracy(Map<String, Double> accuracyByBits) {
+    accuracyByBits.forEach((bits, accuracy) -> evalAccuracy.labelValues(bits).set(accuracy));
+  }
+
+  /** One HASB draw: the bit-width drawn for each layer. */
+  public void recordHasbDraw(int... layerBits) {
+    for (int b : layerBits) {
+      hasbLayerBits.labelValues(Integer.toString(b)).inc();
+    }
+  }
+
+  /**
+   * Marks the job as succeeded now: sets {@code bitswitch_job_last_success_timestamp_seconds}.
+   * Call it once the job's outputs are written, as its last act before {@link #close()}.
+   */
+  public synchronized void succeeded() {
+    lastSuccess.set(System.currentTimeMillis() / 1000.0);
+    if (!success) {
+      success = true;
+      live.register(lastSuccess);
+      pushed.register(lastSuccess);
+    }
+  }
+
+  /**
+   * Ends the job's metrics: fixes the job duration, pushes to the Pushgateway when one is
+   * configured, and stops the live endpoint. A failed push is logged, not thrown: the job's
+   * outputs are written by then, and the missing success timestamp is what alerts.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    finishedSeconds = (System.nanoTime() - startNanos) / 1e9;
+    try {
+      settings.pushgateway().ifPresent(this::push);
+    } finally {
+      if (server != null) {
+        server.stop();
+      }
+    }
+  }
+
+  private void push(String address) {
+    try {
+      PushGateway.builder().address(address).job(settings.job()).registry(pushed).format(Format.PROMETHEUS_TEXT)
+          .connectionTimeout(PUSH_TIMEOUT).readTimeout(PUSH_TIMEOUT).build().pushAdd();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot push the metrics of job '{}' to the Pushgateway at {}: {}", settings.job(), address,
+          e.toString());
+    }
+  }
+}
