@@ -63,7 +63,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * spark-submit argument parser and the real bitswitch CLI, with the configuration they mount
  * loaded and validated the way the job loads it; image, jar and main class agree across the
  * CronJob, the ScheduledSparkApplication and the Dockerfile; no credential is written into any of
- * them; and the Grafana dashboard and alert rules query only metrics the code exports.
+ * them; and the Grafana dashboard and alert rules query only metrics the code exports (the
+ * metrics module's {@code MetricNames.exported()} when it is on the classpath, else the contract
+ * list below). Each kind of check also has a test that feeds it a mistake and sees it fail.
  *
  * <p>The YAML parser is the SnakeYAML that ND4J ships (relocated under {@code org.nd4j.shade}),
  * already on the classpath through DL4J; no YAML library is added for this test.
@@ -77,24 +79,28 @@ class DeploymentManifestsTest {
   private static final String SCHEDULED_MINUTE = "29000000";
 
   /**
-   * Series the code exports (ARCHITECTURE.md section 6, plus ND4J's off-heap gauge), by the name a
-   * query uses. Histograms appear as their _bucket/_sum/_count series. The metrics module is to
-   * expose the authoritative list as {@code io.bitswitch.metrics.MetricNames}; this constant is
-   * the contract until then.
+   * The bitswitch metrics of the contract (ARCHITECTURE.md section 6) and the ones the metrics
+   * module adds (base learning rate, ND4J's off-heap bytes and their JavaCPP limit), with the type
+   * that decides which series a query can select: a histogram is queried through its
+   * _bucket/_sum/_count series, never by its base name. When the metrics module's
+   * {@code io.bitswitch.metrics.MetricNames} is on the classpath, its list of what the registry
+   * really serves is the allow-list, and these names must all be in it.
    */
   private static final Map<String, MetricType> BITSWITCH_METRICS = new TreeMap<>(Map.ofEntries(
       Map.entry("bitswitch_train_loss", MetricType.GAUGE),
+      Map.entry("bitswitch_train_learning_rate", MetricType.GAUGE),
       Map.entry("bitswitch_eval_accuracy_ratio", MetricType.GAUGE),
       Map.entry("bitswitch_scale_learning_rate", MetricType.GAUGE),
       Map.entry("bitswitch_train_samples_total", MetricType.COUNTER),
       Map.entry("bitswitch_train_step_duration_seconds", MetricType.HISTOGRAM),
       Map.entry("bitswitch_hasb_layer_bits_total", MetricType.COUNTER),
-      Map.entry("bitswitch_checkpoint_write_duration_seconds", MetricType.GAUGE),
+      Map.entry("bitswitch_checkpoint_write_duration_seconds", MetricType.HISTOGRAM),
       Map.entry("bitswitch_checkpoint_size_bytes", MetricType.GAUGE),
       Map.entry("bitswitch_job_last_success_timestamp_seconds", MetricType.GAUGE),
       Map.entry("bitswitch_job_duration_seconds", MetricType.GAUGE),
       Map.entry("bitswitch_build_info", MetricType.GAUGE),
-      Map.entry("bitswitch_offheap_bytes", MetricType.GAUGE)));
+      Map.entry("bitswitch_offheap_bytes", MetricType.GAUGE),
+      Map.entry("bitswitch_offheap_max_bytes", MetricType.GAUGE)));
 
   /**
    * Series of prometheus-metrics-instrumentation-jvm 1.x ({@code JvmMetrics}, which includes
@@ -173,10 +179,11 @@ class DeploymentManifestsTest {
     }
     for (Path file : files) {
       String name = file.getFileName().toString();
-      String text = Files.readString(file, StandardCharsets.UTF_8);
       if (Files.isDirectory(file)) {
         fail("k8s/" + name + " is a directory: DeploymentManifestsTest only reads the files of k8s/ itself");
-      } else if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      }
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      if (name.endsWith(".yaml") || name.endsWith(".yml")) {
         for (Object document : yaml().loadAll(text)) {
           assertNotNull(document, () -> "k8s/" + name + " has an empty YAML document");
           manifests.add(new Manifest("k8s/" + name, map(document, "k8s/" + name)));
@@ -236,7 +243,7 @@ class DeploymentManifestsTest {
   // The command lines
 
   @Test
-  void cronJobSubmitsACommandLineSparkSubmitAndTheCliAccept() throws IOException {
+  void cronJobSubmitsACommandLineThatSparkSubmitAndTheCliAccept() throws IOException {
     Map<String, Object> pod = cronJobPod();
     Map<String, Object> container = onlyContainer(pod, "CronJob");
     List<String> command = strings(container.get("command"), "CronJob command");
@@ -303,13 +310,13 @@ class DeploymentManifestsTest {
     assertEquals(spec(configMapTemplate), spec(ssaDriverTemplate),
         "the operator's driver.template is the ConfigMap's driver-pod-template.yaml");
 
-    Map<String, Object> ssaConf = map(ssaTemplate().get("sparkConf"), "sparkConf");
-    for (String key : List.of("spark.kubernetes.driver.secretKeyRef.AWS_ACCESS_KEY_ID",
-        "spark.kubernetes.driver.secretKeyRef.AWS_SECRET_ACCESS_KEY",
-        "spark.kubernetes.executor.secretKeyRef.AWS_ACCESS_KEY_ID",
-        "spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY")) {
-      assertEquals(submission.explicitConf().get(key), ssaConf.get(key), key);
-    }
+    // The same credentials, from the same Secret, reach driver and executors either way.
+    Map<String, Object> secretRefs = new TreeMap<>(submission.explicitConf());
+    secretRefs.keySet().removeIf(k -> !SECRET_KEY_REF_CONF.matcher(k).matches());
+    Map<String, Object> ssaSecretRefs = new TreeMap<>(map(ssaTemplate().get("sparkConf"), "sparkConf"));
+    ssaSecretRefs.keySet().removeIf(k -> !SECRET_KEY_REF_CONF.matcher(k).matches());
+    assertFalse(secretRefs.isEmpty(), "S3 credentials through secretKeyRef");
+    assertEquals(secretRefs, ssaSecretRefs);
   }
 
   @Test
@@ -341,7 +348,8 @@ class DeploymentManifestsTest {
     }
     // And the job's own loader, which also checks every value.
     BitswitchConfig config = configMapConfig();
-    assertEquals(9404, config.metrics().port());
+    assertTrue(config.metrics().httpEnabled(), "the driver serves live metrics for the PodMonitor");
+    assertTrue(config.metrics().pushgateway().isPresent(), "a finished run's metrics go to the Pushgateway");
   }
 
   @Test
@@ -504,7 +512,7 @@ class DeploymentManifestsTest {
   // Credentials
 
   @Test
-  void noManifestCarriesALiteralCredential() throws IOException {
+  void noManifestCarriesALiteralCredential() {
     List<String> findings = new ArrayList<>();
     for (Manifest m : manifests) {
       if (m.kind().equals("Secret")) {
@@ -640,8 +648,9 @@ class DeploymentManifestsTest {
       }
       used.addAll(names);
     }
-    // Every bitswitch metric has a panel or an alert.
-    for (String series : exported) {
+    // Every metric of the contract is exported (when the code can say) and has a panel or an alert.
+    for (String series : contractSeries()) {
+      assertTrue(exported.contains(series), () -> series + " is in the contract but the code does not export it");
       if (series.startsWith("bitswitch_") && !series.endsWith("_sum") && !series.endsWith("_count")) {
         assertTrue(used.contains(series), () -> series + " is shown nowhere");
       }
@@ -665,6 +674,8 @@ class DeploymentManifestsTest {
   @Test
   void aMisspelledMetricIsReported() {
     Set<String> exported = exportedSeries();
+    // A histogram has no series under its base name.
+    assertFalse(exported.contains("bitswitch_train_step_duration_seconds"));
     assertEquals(Set.of("bitswitch_train_sample_total"),
         metricNames("sum(rate(bitswitch_train_sample_total{job=~\"$job\"}[$__rate_interval]))"));
     assertFalse(exported.contains("bitswitch_train_sample_total"));
@@ -921,7 +932,13 @@ class DeploymentManifestsTest {
   // ---------------------------------------------------------------------------------------------
   // Metrics and queries
 
+  /** What queries may select: the metrics module's own list when present, else the contract. */
   private static Set<String> exportedSeries() {
+    return exportedByTheCode().orElseGet(DeploymentManifestsTest::contractSeries);
+  }
+
+  /** The series of {@link #BITSWITCH_METRICS} and {@link #JVM_SERIES}. */
+  private static Set<String> contractSeries() {
     Set<String> series = new TreeSet<>(JVM_SERIES);
     BITSWITCH_METRICS.forEach((name, type) -> {
       if (type == MetricType.HISTOGRAM) {
@@ -931,6 +948,26 @@ class DeploymentManifestsTest {
       }
     });
     return series;
+  }
+
+  /**
+   * {@code io.bitswitch.metrics.MetricNames.exported()}: every series name the metrics registry
+   * serves, derived from the registry itself. Looked up by name because the metrics module and
+   * these manifests are developed side by side; absent, the contract list stands in.
+   */
+  @SuppressWarnings("unchecked")
+  private static Optional<Set<String>> exportedByTheCode() {
+    Class<?> names;
+    try {
+      names = Class.forName("io.bitswitch.metrics.MetricNames");
+    } catch (ClassNotFoundException e) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Set.copyOf((Set<String>) names.getMethod("exported").invoke(null)));
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("io.bitswitch.metrics.MetricNames.exported() is the list of exported series", e);
+    }
   }
 
   /** Every PromQL query of the dashboard (panels and variables) and of the alert rules, by where it is. */
@@ -949,6 +986,10 @@ class DeploymentManifestsTest {
       }
       JsonNode query = variable.path("query");
       String text = query.isObject() ? query.path("query").asText() : query.asText();
+      if (variable.has("definition")) {
+        // What Grafana shows as the variable's query; it must not tell a different story.
+        assertEquals(text, variable.path("definition").asText(), "definition of variable " + variable.path("name"));
+      }
       Matcher m = labelValues.matcher(text);
       assertTrue(m.matches(),
           () -> "variable " + variable.path("name").asText() + ": label_values(<selector>, <label>)");
