@@ -950,24 +950,9 @@ class DeploymentManifestsTest {
     return series;
   }
 
-  /**
-   * {@code io.bitswitch.metrics.MetricNames.exported()}: every series name the metrics registry
-   * serves, derived from the registry itself. Looked up by name because the metrics module and
-   * these manifests are developed side by side; absent, the contract list stands in.
-   */
-  @SuppressWarnings("unchecked")
+  /** Every series name the metrics registry serves ({@link io.bitswitch.metrics.MetricNames#exported()}). */
   private static Optional<Set<String>> exportedByTheCode() {
-    Class<?> names;
-    try {
-      names = Class.forName("io.bitswitch.metrics.MetricNames");
-    } catch (ClassNotFoundException e) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Set.copyOf((Set<String>) names.getMethod("exported").invoke(null)));
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("io.bitswitch.metrics.MetricNames.exported() is the list of exported series", e);
-    }
+    return Optional.of(Set.copyOf(io.bitswitch.metrics.MetricNames.exported()));
   }
 
   /** Every PromQL query of the dashboard (panels and variables) and of the alert rules, by where it is. */
