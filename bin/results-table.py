@@ -39,3 +39,24 @@ for label, rid in rows:
 print("\nimages/s: global-batch images per second of training steps (from `history.csv`); image-passes/s: "
       "images/s × bit-widths per step (one pass = one image at one bit-width). Wall time: the whole command "
       "(data loading, training, evaluation, publishing).")
+
+# Targets of issue 3, for run (a) against (e).
+a = os.path.join(out, "a-joint-alrs-fused", "report.json")
+e = os.path.join(out, "e-fp32", "report.json")
+if os.path.exists(a) and os.path.exists(e):
+    acc = json.load(open(a))["accuracy"]
+    fp = json.load(open(e))["accuracy"]["32"]
+    print("\n## Accuracy targets, run (a) against FP32\n")
+    print("| bits | accuracy | FP32 | difference (pt) | target (pt) | met |")
+    print("|---|---|---|---|---|---|")
+    for b, tol in (("8", 0.1), ("6", 0.1), ("4", 0.1), ("2", 0.5)):
+        if b in acc:
+            d = 100 * (acc[b] - fp)
+            print(f"| {b} | {100 * acc[b]:.2f} | {100 * fp:.2f} | {d:+.2f} | ≥ -{tol} | {'yes' if d >= -tol - 1e-9 else 'no'} |")
+bench = os.path.join("docs", "benchmark.txt")
+if os.path.exists(bench):
+    print("\n## Throughput target\n")
+    print("`bin/bitswitch benchmark --master 'local[2]'` on the same 2 cores (output in `docs/benchmark.txt`):\n")
+    print("```")
+    print(open(bench).read().rstrip())
+    print("```")
