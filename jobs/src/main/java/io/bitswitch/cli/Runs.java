@@ -129,9 +129,10 @@ final class Runs {
   }
 
   /**
-   * Writes {@link #REPORT_FILE}, {@link #CONFIG_FILE} (the effective configuration, which
-   * {@code --config} reproduces the run with) and, when there was training, {@link #HISTORY_FILE}
-   * into {@code runDir}.
+   * Writes {@link #REPORT_FILE}, {@link #REPORT_MD_FILE}, {@link #CONFIG_FILE} (the effective
+   * configuration, which {@code --config} reproduces the run with), when there was training
+   * {@link #HISTORY_FILE}, and last {@link RunReportHtml#FILE} (the page with the plots) into
+   * {@code runDir}.
    */
   static void writeRunFiles(String runDir, Map<String, Object> report, Stages.Outcome outcome, BitswitchConfig config,
       Configuration conf) {
@@ -141,6 +142,8 @@ final class Runs {
     if (outcome != null) {
       Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
     }
+    RunReportHtml.write(child(runDir, RunReportHtml.FILE), report, outcome == null ? List.of() : outcome.history(),
+        conf);
   }
 
   /**
