@@ -95,7 +95,7 @@ public final class RunReportHtml {
 
     html.append("<h2>Accuracy per bit-width</h2>\n");
     accuracyTable(html, accuracy, sizes(report));
-    XYSeries quantized = new XYSeries("quantized");
+    XYSeries quantized = new XYSeries("quantized (switched from one bundle)");
     accuracy.forEach((b, a) -> {
       if (!b.equals("32")) {
         quantized.add(Integer.parseInt(b), 100 * a);
@@ -279,6 +279,9 @@ public final class RunReportHtml {
     LogAxis log = new LogAxis("scale learning rate (log)");
     log.setSmallestValue(1e-12);
     log.setAutoRange(true);
+    log.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    log.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0",
+        java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)));
     plot.setRangeAxis(log);
     return chart;
   }
@@ -306,6 +309,10 @@ public final class RunReportHtml {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
     plot.setRangeGridlinePaint(new Color(0xDD, 0xDD, 0xDD));
+    if (plot.getDomainAxis() instanceof NumberAxis x && !"bits".equals(x.getLabel())) {
+      // Steps are whole numbers.
+      x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    }
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < plot.getSeriesCount(); i++) {
       renderer.setSeriesStroke(i, new BasicStroke(1.5f));
