@@ -29,8 +29,9 @@ import org.apache.hadoop.conf.Configuration;
  *
  * <p>A run directory {@code <out>/<run-id>} holds {@value #BUNDLE_DIR}/ (the bundle the command
  * published), {@value #REPORT_FILE} ({@code {"accuracy": {"8": 0.91, ...}, ...}}, the shape that
- * {@code evaluate --json} writes too), {@value #CONFIG_FILE} (the effective configuration) and
- * {@value #HISTORY_FILE} (one row per training step).
+ * {@code evaluate --json} writes too), {@value #REPORT_MD_FILE}, {@value #CONFIG_FILE} (the
+ * effective configuration), {@value #HISTORY_FILE} (one row per training step) and
+ * {@code report.html} (the same numbers with plots, {@link RunReportHtml}).
  */
 final class Runs {
   static final String BUNDLE_DIR = "bundle";
