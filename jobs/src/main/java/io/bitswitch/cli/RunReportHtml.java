@@ -39,7 +39,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  *       measured it;
  *   <li>training loss of each precision over the steps;
  *   <li>the ALRS scale learning rate of each quantized precision over the steps (log axis), when
- *       there is a positive one;
+ *       there is a positive one (with ALRS off, report field {@code alrs = false}, the base rate
+ *       the scales were updated with);
  *   <li>training throughput (images/s) over the steps.
  * </ul>
  *
@@ -113,11 +114,13 @@ public final class RunReportHtml {
       html.append(String.format(Locale.ROOT, "<p>%d steps, %d epoch(s).</p>%n", history.size(),
           history.get(history.size() - 1).epoch() + 1));
       image(html, "Training loss per bit-width", lossChart(history));
-      JFreeChart rates = scaleRateChart(history);
+      boolean alrsOff = Boolean.FALSE.equals(report.get("alrs"));
+      JFreeChart rates = scaleRateChart(history, alrsOff ? "Scale learning rate per bit-width (ALRS off: the base rate)"
+          : "ALRS scale learning rate per bit-width");
       if (rates == null) {
-        html.append("<p>No ALRS scale learning rates in this run (FP32 only, or ALRS off).</p>\n");
+        html.append("<p>No scale learning rates in this run (FP32 only).</p>\n");
       } else {
-        image(html, "ALRS scale learning rate per bit-width", rates);
+        image(html, rates.getTitle().getText(), rates);
       }
       image(html, "Training throughput", throughputChart(history));
     }
@@ -255,7 +258,7 @@ public final class RunReportHtml {
   }
 
   /** The ALRS rates on a log axis, or null when no precision has a positive finite rate. */
-  private static JFreeChart scaleRateChart(List<StepRecord> history) {
+  private static JFreeChart scaleRateChart(List<StepRecord> history, String title) {
     int[] precisions = history.get(0).precisions();
     XYSeriesCollection data = new XYSeriesCollection();
     for (int j = 0; j < precisions.length; j++) {
@@ -273,7 +276,7 @@ public final class RunReportHtml {
     if (data.getSeriesCount() == 0) {
       return null;
     }
-    JFreeChart chart = ChartFactory.createXYLineChart("ALRS scale learning rate per bit-width", "step",
+    JFreeChart chart = ChartFactory.createXYLineChart(title, "step",
         "scale learning rate", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = style(chart);
     LogAxis log = new LogAxis("scale learning rate (log)");

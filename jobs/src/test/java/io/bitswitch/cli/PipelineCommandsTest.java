@@ -63,6 +63,7 @@ class PipelineCommandsTest {
     assertEquals(mpRun.toString(), lastLine(train.out()));
     JsonNode report = json(mpRun.resolve(Runs.REPORT_FILE));
     assertEquals(2, report.get("accuracy").size(), report.toString());
+    assertTrue(Files.readString(mpRun.resolve(RunReportHtml.FILE)).contains("ALRS scale learning rate"));
 
     Path evalJson = dir.resolve("eval.json");
     Run evaluate = run(List.of("evaluate", "--master", "local[2]", "--bundle", mpRun.resolve("bundle").toString(),

@@ -89,6 +89,8 @@ class RunReportHtmlTest {
     String page = RunReportHtml.render(report, history);
     assertEquals(4, count(page, "src=\"data:image/png;base64,"), "accuracy, loss, ALRS, images/s");
     assertTrue(page.contains("ALRS scale learning rate"), page);
+    report.put("alrs", false);
+    assertTrue(RunReportHtml.render(report, history).contains("ALRS off: the base rate"));
   }
 
   /**
