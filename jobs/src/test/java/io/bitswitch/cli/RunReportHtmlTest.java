@@ -59,6 +59,47 @@ class RunReportHtmlTest {
     assertEquals("true", body.get("data-images-loaded"), body.toString());
     assertEquals("0", body.get("data-errors"), body.toString());
     screenshot(html, Path.of("target", "report-screenshot.png"));
+    executeNotebooks(runDir);
+  }
+
+  /**
+   * The notebooks under {@code notebooks/} execute without error against this run (Debian's
+   * {@code jupyter nbconvert}, which {@code .ci/run} installs), and git keeps them without outputs.
+   */
+  private static void executeNotebooks(Path runDir) throws IOException, InterruptedException {
+    Path notebooks = Path.of("..", "notebooks").toAbsolutePath().normalize();
+    List<Path> files;
+    try (var list = Files.list(notebooks)) {
+      files = list.filter(f -> f.toString().endsWith(".ipynb")).sorted().toList();
+    }
+    assertTrue(!files.isEmpty(), "no notebooks under " + notebooks);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (Path nb : files) {
+      for (com.fasterxml.jackson.databind.JsonNode cell : json.readTree(nb.toFile()).path("cells")) {
+        boolean hasOutput = cell.path("outputs").size() > 0 || !cell.path("execution_count").isNull()
+            && !cell.path("execution_count").isMissingNode();
+        assertTrue(!cell.path("cell_type").asText().equals("code") || !hasOutput,
+            nb + ": strip its outputs before committing (jupyter nbconvert --clear-output --inplace)");
+      }
+      List<String> cmd = new java.util.ArrayList<>(List.of("jupyter", "nbconvert", "--to", "notebook", "--execute",
+          "--ExecutePreprocessor.timeout=300", "--output-dir", Path.of("target", "notebooks").toAbsolutePath().toString(),
+          nb.toString()));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().put("BITSWITCH_RUN", runDir.toAbsolutePath().toString());
+      pb.environment().put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+      // Debian's jupyter runs on /usr/bin/python3, where python3-pandas/-matplotlib are installed.
+      pb.environment().put("PATH", "/usr/bin:" + pb.environment().getOrDefault("PATH", ""));
+      Process p;
+      try {
+        p = pb.start();
+      } catch (IOException e) {
+        throw new AssertionError("jupyter is not installed (apt-get install jupyter-nbconvert python3-ipykernel "
+            + "python3-pandas python3-matplotlib; .ci/run does)", e);
+      }
+      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "nbconvert timed out on " + nb);
+      assertEquals(0, p.exitValue(), () -> nb + " failed:\n" + output);
+    }
   }
 
   @Test
