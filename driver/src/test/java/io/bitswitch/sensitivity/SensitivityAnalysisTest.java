@@ -9,7 +9,12 @@ import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.bundle.Manifest;
+import io.bitswitch.model.Architectures;
+import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ParamLayout;
+import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.store.BundleStore;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.ModelSpec;
 import java.nio.file.Files;
@@ -82,9 +87,10 @@ class SensitivityAnalysisTest {
       assertEquals(x.trace() / x.params(), x.tracePerParam(), 1e-12 * Math.abs(x.trace()));
       assertEquals(x.tracePerParam() >= one.meanTracePerParam() ? "sensitive" : "insensitive", x.sensitivity());
     }
-    String uri = SensitivityAnalysis.write(two, dir.toUri().toString(), spark.sparkContext().hadoopConfiguration());
+    Path report = dir.resolve("report");
+    String uri = SensitivityAnalysis.write(two, report.toUri().toString(), spark.sparkContext().hadoopConfiguration());
     assertTrue(uri.endsWith(SensitivityAnalysis.FILE));
-    JsonNode json = new ObjectMapper().readTree(Files.readString(dir.resolve(SensitivityAnalysis.FILE)));
+    JsonNode json = new ObjectMapper().readTree(Files.readString(report.resolve(SensitivityAnalysis.FILE)));
     assertEquals("fp32", json.get("source").asText());
     assertEquals(SAMPLES, json.get("samples").asInt());
     assertEquals(7, json.get("seed").asInt());
@@ -92,9 +98,48 @@ class SensitivityAnalysisTest {
     for (String field : new String[] {"name", "params", "trace", "tracePerParam", "stdError", "probes", "class"}) {
       assertTrue(layer.has(field), field + " missing in " + layer);
     }
-    try (var files = Files.list(dir)) {
+    try (var files = Files.list(report)) {
       assertEquals(List.of(SensitivityAnalysis.FILE),
           files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).toList());
     }
+  }
+
+  @Test
+  void fp32AndIntHBundlesAreAnalysedFromTheirFiles() {
+    Dataset ds = Datasets.open(spark, DATA);
+    ModelSpec fp = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), ds.numClasses(), 42L,
+        new int[] {ParamLayout.FLOAT});
+    QuantizedGraph fpGraph = fp.build();
+    float[] theta = fpGraph.initialParameters();
+    ModelSpec q = fp.withPrecisions(new int[] {8, 4});
+    QuantizedGraph qGraph = q.build();
+    float[] qTheta = qGraph.fromFloatModel(theta, fpGraph.layout());
+    var hadoop = spark.sparkContext().hadoopConfiguration();
+    String fpUri = dir.resolve("fp32").toUri().toString();
+    String qUri = dir.resolve("int8").toUri().toString();
+    BundleStore.publish(ModelBundles.toBundle(fpGraph, theta, manifest(fp, ds)), fpUri, hadoop, false);
+    BundleStore.publish(ModelBundles.toBundle(qGraph, qTheta, manifest(q, ds)), qUri, hadoop, false);
+
+    SensitivityAnalysis.Result a = SensitivityAnalysis.analyse(spark, fpUri, DATA, 2, 64, 3L, 2, 1e-3);
+    assertEquals("fp32", a.source());
+    assertEquals("fmnist-cnn", a.architecture());
+    assertEquals(64, a.samples());
+    assertEquals(2, a.probes());
+    SensitivityAnalysis.Result b = SensitivityAnalysis.analyse(spark, qUri, DATA, 2, 64, 3L, 2, 1e-3);
+    assertEquals("int-8 dequantized", b.source());
+    assertEquals(a.layers().stream().map(SensitivityAnalysis.LayerTrace::name).toList(),
+        b.layers().stream().map(SensitivityAnalysis.LayerTrace::name).toList());
+    for (int l = 0; l < a.layers().size(); l++) {
+      assertTrue(Double.isFinite(b.layers().get(l).trace()), b.layers().get(l).toString());
+      assertEquals(a.layers().get(l).params(), b.layers().get(l).params());
+    }
+  }
+
+  private static Manifest.Builder manifest(ModelSpec spec, Dataset ds) {
+    String config = Architectures.build(spec.architecture(), "", spec.inputShape()[0], spec.inputShape()[1],
+        spec.inputShape()[2], spec.classes(), spec.seed()).toJson();
+    return Manifest.builder().architecture(spec.architecture()).modelConfig(config).inputShape(spec.inputShape())
+        .numClasses(spec.classes()).normalization(ds.normalization().mean(), ds.normalization().std())
+        .accuracy(Map.of()).quantizeFirstLast(false);
   }
 }
