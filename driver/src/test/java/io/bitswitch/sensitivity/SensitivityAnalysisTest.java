@@ -80,6 +80,7 @@ class SensitivityAnalysisTest {
       SensitivityAnalysis.LayerTrace x = a.get(l);
       SensitivityAnalysis.LayerTrace y = b.get(l);
       assertEquals(x.name(), y.name());
+      System.out.println("1 partition " + x + " | 2 partitions " + y);
       assertTrue(Double.isFinite(x.trace()) && x.stdError() > 0, x.toString());
       double error = Math.sqrt(x.stdError() * x.stdError() + y.stdError() * y.stdError());
       assertTrue(Math.abs(x.trace() - y.trace()) <= 2 * error,
