@@ -42,6 +42,8 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     // training and evaluation
     kryo.register(io.bitswitch.train.PassSums.class);
     registerRecord(kryo, io.bitswitch.train.MultiPrecisionTrainer.Batch.class);
+    // sensitivity
+    registerRecord(kryo, io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums.class);
   }
 
   /** Registers a record with a {@link RecordSerializer}. */

@@ -92,6 +92,13 @@ class SparkSessionsTest {
     assertEquals(Split.TEST, roundTrip(kryo, Split.TEST, Split.class));
     assertArrayEquals(new double[] {1.5, -2}, roundTrip(kryo, new double[] {1.5, -2}, double[].class));
     assertSame(BinaryType$.MODULE$, roundTrip(kryo, BinaryType$.MODULE$, BinaryType$.class));
+    io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums sums =
+        new io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums(new float[] {1, -2}, new float[] {3, 4}, 7);
+    io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums sumsBack =
+        roundTrip(kryo, sums, io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums.class);
+    assertArrayEquals(sums.plus(), sumsBack.plus());
+    assertArrayEquals(sums.minus(), sumsBack.minus());
+    assertEquals(7, sumsBack.examples());
   }
 
   private static <T> T roundTrip(SerializerInstance ser, T value, Class<T> type) {

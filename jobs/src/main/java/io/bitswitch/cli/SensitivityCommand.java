@@ -1,13 +1,23 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.cli.config.SensitivityOptions;
+import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.spark.SparkSessions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bitswitch sensitivity}: distributed Hutchinson estimates of per-layer Hessian traces. */
 @Command(name = "sensitivity", mixinStandardHelpOptions = true,
     description = "Per-layer average Hessian traces by Hutchinson's method on a sample of the training data "
-        + "(bitswitch.sensitivity); writes <out>/sensitivity.json and stores the traces in the bundle.",
+        + "(bitswitch.sensitivity); writes <out>/sensitivity.json.",
     footerHeading = "%nExample:%n", footer = "  bitswitch sensitivity --bundle runs/fp32/bundle --out runs/fp32")
 public final class SensitivityCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true,
@@ -15,9 +25,38 @@ public final class SensitivityCommand extends BitswitchCommand {
   private String bundle;
 
   @Override
-  protected int run(BitswitchConfig config) {
-    common.dataOrDefault();
-    common.requireOut("the directory to write sensitivity.json into");
-    throw notAvailable("the Hessian trace estimator (io.bitswitch.sensitivity)");
+  protected List<String> unusedCommonOptions() {
+    return List.of("--run-id");
+  }
+
+  @Override
+  protected int run(BitswitchConfig config) throws IOException {
+    String data = common.dataOrDefault();
+    String out = common.requireOut("the directory to write sensitivity.json into");
+    SensitivityOptions o = config.sensitivity();
+    SensitivityAnalysis.Result result;
+    String written;
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch sensitivity", Map.of())) {
+      result = SensitivityAnalysis.analyse(spark, bundle, data, config.data().partitions(), o.samples(),
+          config.seed(), o.maxIterations(), o.tolerance());
+      written = SensitivityAnalysis.write(result, out, spark.sparkContext().hadoopConfiguration());
+      metrics.succeeded();
+    }
+    print(stdout(), result, written);
+    return 0;
+  }
+
+  private static void print(PrintWriter w, SensitivityAnalysis.Result r, String written) {
+    w.printf(Locale.ROOT, "%s (%s), %d samples, %d probes%s%n", r.architecture(), r.source(), r.samples(), r.probes(),
+        r.converged() ? " (converged)" : "");
+    w.printf(Locale.ROOT, "%-16s %10s %14s %14s %12s  %s%n", "layer", "params", "trace", "trace/param", "std error",
+        "class");
+    for (SensitivityAnalysis.LayerTrace t : r.layers()) {
+      w.printf(Locale.ROOT, "%-16s %10d %14.6g %14.6g %12.4g  %s%n", t.name(), t.params(), t.trace(),
+          t.tracePerParam(), t.stdError(), t.sensitivity());
+    }
+    w.println("wrote " + written);
+    w.flush();
   }
 }

@@ -95,8 +95,7 @@ class BitswitchCliTest {
 
   @Test
   void commandsWithoutTheirEngineSaySo() throws IOException {
-    assertUsageError(run("sensitivity", "--bundle", "b", "--out", dir.toString()),
-        "command 'sensitivity' is not available in this build");
+    assertUsageError(run("sensitivity", "--bundle", "b"), "--out is required");
     assertUsageError(run("supernet", "--bundle", "b", "--out", dir.toString()), "command 'supernet' is not available");
     assertUsageError(run("search", "--bundle", "b", "--out", dir.toString()), "command 'search' is not available");
     assertUsageError(run("train", "--out", dir.toString(), "--run-id", "r", "--resume"), "no committed checkpoint");

@@ -1,0 +1,321 @@
+package io.bitswitch.sensitivity;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.bundle.Bundle;
+import io.bitswitch.bundle.Manifest;
+import io.bitswitch.data.Dataset;
+import io.bitswitch.data.Datasets;
+import io.bitswitch.data.Shard;
+import io.bitswitch.data.Split;
+import io.bitswitch.hessian.Hutchinson;
+import io.bitswitch.model.ModelBundles;
+import io.bitswitch.model.ParamLayout;
+import io.bitswitch.model.ParamLayout.Kind;
+import io.bitswitch.model.ParamLayout.Segment;
+import io.bitswitch.model.QuantizationPlan.LayerInfo;
+import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.ModelSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code sensitivity} stage (ALGORITHM §5): per quantized layer, the Hessian trace of the FP32
+ * loss, estimated by Hutchinson's method with central-difference Hessian-vector products
+ * ({@link Hutchinson}), distributed over Spark.
+ *
+ * <p>The sample is the first {@code samples} training examples, split over the partitions as
+ * {@link Dataset#shards} splits them; every partition uses all of its shard in every probe, so the
+ * loss is the same fixed function of θ at θ + εv and at θ − εv. BatchNorm runs in training mode
+ * (batch statistics of the partition's slice, which are a deterministic function of θ for a fixed
+ * slice); the model runs at precision 32, i.e. FP32 weights (an INT-h bundle's dequantized codes)
+ * and no activation quantization.
+ *
+ * <p>Per probe k, θ is broadcast once per analysis; every executor draws the same Rademacher vector
+ * from (seed, k), evaluates its slice's gradient sums at θ ± εv and returns them; the driver sums
+ * them in partition order (so the result does not depend on task timing), divides by the sample
+ * count, forms {@code Hv = (g⁺ − g⁻)/(2ε)} and accumulates {@code v_l·(Hv)_l} for every quantized
+ * layer. A layer is {@code sensitive} when its trace per parameter is at least the mean over layers.
+ */
+public final class SensitivityAnalysis {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The file name the stage writes. */
+  public static final String FILE = "sensitivity.json";
+
+  private SensitivityAnalysis() {}
+
+  /**
+   * One quantized layer's result.
+   *
+   * @param name layer (vertex) name
+   * @param params n_l, the layer's weight count
+   * @param trace Tr(H_ll) estimate
+   * @param tracePerParam t̄_l = Tr(H_ll) / n_l
+   * @param stdError standard error of the trace estimate
+   * @param probes Hutchinson probes used
+   * @param sensitivity {@code sensitive} (t̄_l ≥ mean t̄) or {@code insensitive}
+   */
+  public record LayerTrace(String name, long params, double trace, double tracePerParam, double stdError,
+      int probes, String sensitivity) {}
+
+  /**
+   * The stage's result, as written to {@code sensitivity.json}.
+   *
+   * @param architecture architecture name of the analysed model
+   * @param source {@code fp32} or {@code int-h dequantized} (h the bundle's stored precision)
+   * @param samples training examples the loss was taken over
+   * @param partitions partitions the sample was split over
+   * @param seed probe seed
+   * @param probes probes used
+   * @param maxProbes the maximum allowed
+   * @param tolerance the relative-change stopping tolerance
+   * @param converged whether the estimate stopped at the tolerance (not at the maximum)
+   * @param epsilon the finite-difference step ε
+   * @param meanTracePerParam mean of t̄_l over layers (the sensitive/insensitive threshold)
+   * @param layers per quantized layer, in graph order
+   */
+  public record Result(String architecture, String source, long samples, int partitions, long seed, int probes,
+      int maxProbes, double tolerance, boolean converged, double epsilon, double meanTracePerParam,
+      List<LayerTrace> layers) {}
+
+  /** What one partition returns for one probe: gradient sums at θ + εv and θ − εv, and its example count. */
+  public record ProbeSums(float[] plus, float[] minus, int examples) implements java.io.Serializable {}
+
+  /** The blocks Hutchinson perturbs: the quantized layers' latent WEIGHT segments, in graph order. */
+  public static Hutchinson.Blocks blocks(QuantizedGraph graph) {
+    List<LayerInfo> q = graph.plan().quantizedLayers();
+    String[] names = new String[q.size()];
+    int[] offsets = new int[q.size()];
+    int[] lengths = new int[q.size()];
+    for (int l = 0; l < q.size(); l++) {
+      Segment s = graph.layout().get(q.get(l).name(), Kind.WEIGHT, 0);
+      names[l] = q.get(l).name();
+      offsets[l] = s.offset();
+      lengths[l] = s.length();
+    }
+    return new Hutchinson.Blocks(names, offsets, lengths);
+  }
+
+  /**
+   * Estimates the per-layer traces at θ over the examples of {@code shards} (all of them).
+   *
+   * @param spec the model (its layout is θ's)
+   * @param theta parameters (unchanged)
+   * @param seed probe seed
+   * @param maxProbes the maximum number of probes
+   * @param tolerance relative-change stopping tolerance
+   * @param source what θ is, for the report
+   */
+  public static Result run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
+      int maxProbes, double tolerance, String source) {
+    if (maxProbes < 1) {
+      throw new InvalidInputException("sensitivity.max-iterations must be at least 1, not " + maxProbes);
+    }
+    QuantizedGraph driverGraph = spec.graph();
+    Hutchinson.Blocks blocks = blocks(driverGraph);
+    if (blocks.count() == 0) {
+      throw new InvalidInputException("model " + spec.architecture() + " has no quantized layers to analyse");
+    }
+    double eps = Hutchinson.epsilon(theta, blocks);
+    int size = theta.length;
+    Broadcast<float[]> params = sc.broadcast(theta);
+    ModelSpec model = spec;
+    long[] examples = new long[1];
+    try {
+      Hutchinson.Estimate estimate = Hutchinson.estimate(k -> {
+        List<ProbeSums> parts = shards.map(shard -> {
+          if (shard.count() == 0) {
+            return new ProbeSums(new float[0], new float[0], 0);
+          }
+          QuantizedGraph g = model.graph();
+          float[] th = params.value();
+          float[] v = Hutchinson.rademacher(seed, k, th.length, blocks);
+          float[] plus = new float[th.length];
+          float[] minus = new float[th.length];
+          double[] bn = new double[g.bnStatsLength()];
+          g.trainPass(Hutchinson.shifted(th, v, eps, 1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+              shard.count(), plus, bn);
+          g.trainPass(Hutchinson.shifted(th, v, eps, -1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+              shard.count(), minus, bn);
+          return new ProbeSums(plus, minus, shard.count());
+        }).collect();
+        double[] plus = new double[size];
+        double[] minus = new double[size];
+        long n = 0;
+        for (ProbeSums p : parts) {
+          if (p.examples() == 0) {
+            continue;
+          }
+          for (int i = 0; i < size; i++) {
+            plus[i] += p.plus()[i];
+            minus[i] += p.minus()[i];
+          }
+          n += p.examples();
+        }
+        if (n == 0) {
+          throw new InvalidInputException("the sensitivity sample is empty");
+        }
+        for (int i = 0; i < size; i++) {
+          plus[i] /= n;
+          minus[i] /= n;
+        }
+        examples[0] = n;
+        float[] v = Hutchinson.rademacher(seed, k, size, blocks);
+        return Hutchinson.blockProducts(v, Hutchinson.hessianVector(plus, minus, eps), blocks);
+      }, blocks.count(), maxProbes, tolerance);
+      return result(spec.architecture(), source, examples[0], shards.getNumPartitions(), seed, maxProbes, tolerance,
+          eps, blocks, estimate);
+    } finally {
+      params.destroy();
+    }
+  }
+
+  /** Assembles the report from an estimate: per-parameter traces and the sensitive/insensitive classes. */
+  static Result result(String architecture, String source, long samples, int partitions, long seed, int maxProbes,
+      double tolerance, double eps, Hutchinson.Blocks blocks, Hutchinson.Estimate estimate) {
+    double[] tr = estimate.traces();
+    double[] se = estimate.standardErrors();
+    double mean = 0;
+    for (int l = 0; l < tr.length; l++) {
+      mean += tr[l] / blocks.lengths()[l];
+    }
+    mean /= tr.length;
+    List<LayerTrace> layers = new ArrayList<>();
+    for (int l = 0; l < tr.length; l++) {
+      double perParam = tr[l] / blocks.lengths()[l];
+      layers.add(new LayerTrace(blocks.names()[l], blocks.lengths()[l], tr[l], perParam, se[l], estimate.probes(),
+          perParam >= mean ? "sensitive" : "insensitive"));
+    }
+    return new Result(architecture, source, samples, partitions, seed, estimate.probes(), maxProbes, tolerance,
+        estimate.converged(tolerance), eps, mean, layers);
+  }
+
+  /**
+   * Reads the bundle at {@code bundleUri} and analyses it on the first {@code samples} training
+   * examples of {@code dataUri}. An FP32 bundle is analysed as is; an INT-h bundle at its stored
+   * precision h, dequantized (weights = the INT-h codes times their scales), with BatchNorm set h
+   * and no activation quantization.
+   */
+  public static Result analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
+      long seed, int maxProbes, double tolerance) {
+    if (samples < 1) {
+      throw new InvalidInputException("sensitivity.samples must be at least 1, not " + samples);
+    }
+    Bundle bundle = BundleStore.read(bundleUri, spark.sparkContext().hadoopConfiguration());
+    Manifest m = bundle.manifest();
+    if (m.mixedPrecision()) {
+      throw new InvalidInputException("bundle " + bundleUri + " is a mixed-precision model; analyse the FP32 "
+          + "or the multi-precision (INT-h) bundle it came from");
+    }
+    int[] precisions = ModelBundles.precisionsOf(bundle);
+    ModelSpec spec = new ModelSpec("custom", m.modelConfig(), m.inputShape(), m.numClasses(), 0L, precisions);
+    QuantizedGraph graph = spec.graph();
+    float[] theta = ModelBundles.toTheta(bundle, graph);
+    String source;
+    if (m.fp32()) {
+      source = "fp32";
+    } else {
+      int h = graph.layout().highest();
+      useBatchNormSet(graph, theta, h);
+      source = "int-" + h + " dequantized";
+    }
+    Dataset ds = Datasets.open(spark, dataUri);
+    ds.requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), samples);
+    try {
+      Result r = run(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, spec, theta, seed, maxProbes,
+          tolerance, source);
+      return new Result(m.architecture(), r.source(), r.samples(), r.partitions(), r.seed(), r.probes(),
+          r.maxProbes(), r.tolerance(), r.converged(), r.epsilon(), r.meanTracePerParam(), r.layers());
+    } finally {
+      shards.unpersist(false);
+    }
+  }
+
+  /** Copies BatchNorm set {@code precision} into the FP32 set, which precision-32 passes use. */
+  static void useBatchNormSet(QuantizedGraph graph, float[] theta, int precision) {
+    for (LayerInfo bn : graph.bnLayers()) {
+      for (Kind k : new Kind[] {Kind.BN_GAMMA, Kind.BN_BETA, Kind.BN_MEAN, Kind.BN_VAR}) {
+        Segment from = graph.layout().get(bn.name(), k, precision);
+        Segment to = graph.layout().get(bn.name(), k, ParamLayout.FLOAT);
+        System.arraycopy(theta, from.offset(), theta, to.offset(), from.length());
+      }
+    }
+  }
+
+  /** The result as the JSON object written to {@code sensitivity.json}. */
+  public static Map<String, Object> toJson(Result r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("architecture", r.architecture());
+    out.put("source", r.source());
+    out.put("samples", r.samples());
+    out.put("partitions", r.partitions());
+    out.put("seed", r.seed());
+    out.put("probes", r.probes());
+    out.put("maxProbes", r.maxProbes());
+    out.put("tolerance", r.tolerance());
+    out.put("converged", r.converged());
+    out.put("epsilon", r.epsilon());
+    out.put("meanTracePerParam", r.meanTracePerParam());
+    List<Map<String, Object>> layers = new ArrayList<>();
+    for (LayerTrace t : r.layers()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("name", t.name());
+      l.put("params", t.params());
+      l.put("trace", t.trace());
+      l.put("tracePerParam", t.tracePerParam());
+      l.put("stdError", t.stdError());
+      l.put("probes", t.probes());
+      l.put("samples", r.samples());
+      l.put("class", t.sensitivity());
+      layers.add(l);
+    }
+    out.put("layers", layers);
+    return out;
+  }
+
+  /**
+   * Writes {@code <outDir>/sensitivity.json} atomically: into a hidden temporary file beside it,
+   * then renamed over the destination.
+   *
+   * @return the URI written
+   */
+  public static String write(Result r, String outDir, Configuration conf) {
+    Path dir = new Path(outDir);
+    Path dest = new Path(dir, FILE);
+    Path tmp = new Path(dir, "." + FILE + ".tmp-" + System.nanoTime());
+    try {
+      FileSystem fs = dest.getFileSystem(conf);
+      fs.mkdirs(dir);
+      try (FSDataOutputStream out = fs.create(tmp, false)) {
+        out.write((JSON.writeValueAsString(toJson(r)) + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      if (fs.exists(dest) && !fs.delete(dest, false)) {
+        throw new IOException("cannot replace " + dest);
+      }
+      if (!fs.rename(tmp, dest)) {
+        fs.delete(tmp, false);
+        throw new IOException("cannot rename " + tmp + " to " + dest);
+      }
+      return dest.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dest, e);
+    }
+  }
+}
