@@ -45,6 +45,11 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     return bits;
   }
 
+  /** Current scale a. */
+  public float scale() {
+    return scale;
+  }
+
   /** ∂L/∂a of the last backward pass, multiplied by LSQ's g. */
   public float scaleGradient() {
     return scaleGradient;

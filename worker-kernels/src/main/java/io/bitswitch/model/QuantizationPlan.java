@@ -73,10 +73,25 @@ public final class QuantizationPlan {
 
   private final ComputationGraphConfiguration configuration;
   private final List<LayerInfo> layers;
+  private final Map<String, String> batchNormOwners;
 
-  private QuantizationPlan(ComputationGraphConfiguration configuration, List<LayerInfo> layers) {
+  private QuantizationPlan(ComputationGraphConfiguration configuration, List<LayerInfo> layers,
+      Map<String, String> batchNormOwners) {
     this.configuration = configuration;
     this.layers = Collections.unmodifiableList(layers);
+    this.batchNormOwners = Collections.unmodifiableMap(batchNormOwners);
+  }
+
+  /**
+   * The quantized layer whose bit-width selects a BatchNorm layer's parameter set in a
+   * mixed-precision pass (ALGORITHM §3: one set per (layer, bit-width of that layer)): the
+   * convolution or dense layer it normalises when that layer is quantized; otherwise (the float
+   * first layer) the first quantized layer after it in topological order, which consumes its
+   * output. In a uniform-precision pass every owner has the pass's bit-width, so this is the
+   * per-precision set of ALGORITHM §3. Null when the model has no quantized layer.
+   */
+  public String batchNormOwner(String batchNormLayer) {
+    return batchNormOwners.get(batchNormLayer);
   }
 
   /** The graph with activation quantizers inserted and BatchNorm made switchable. */
@@ -177,7 +192,51 @@ public final class QuantizationPlan {
     conf.setTopologicalOrder(null);
     conf.setTopologicalOrderStr(null);
     conf.validate();
-    return new QuantizationPlan(conf, infos);
+    return new QuantizationPlan(conf, infos, batchNormOwners(infos, vertices, fp.getVertexInputs()));
+  }
+
+  private static Map<String, String> batchNormOwners(List<LayerInfo> infos, Map<String, GraphVertex> vertices,
+      Map<String, List<String>> inputs) {
+    Map<String, Role> roles = new HashMap<>();
+    for (LayerInfo l : infos) {
+      roles.put(l.name(), l.role());
+    }
+    Map<String, String> owners = new HashMap<>();
+    for (int i = 0; i < infos.size(); i++) {
+      LayerInfo bn = infos.get(i);
+      if (bn.role() != Role.BATCHNORM) {
+        continue;
+      }
+      // Walk up first inputs through parameter-free vertices to the layer this BN normalises.
+      String current = bn.name();
+      String producer = null;
+      while (producer == null) {
+        List<String> in = inputs.get(current);
+        if (in == null || in.isEmpty() || !vertices.containsKey(in.get(0))) {
+          break;
+        }
+        current = in.get(0);
+        Role r = roles.get(current);
+        if (r == Role.QUANTIZED || r == Role.FLOAT) {
+          producer = current;
+        }
+      }
+      String owner = producer != null && roles.get(producer) == Role.QUANTIZED ? producer : null;
+      for (int j = i + 1; owner == null && j < infos.size(); j++) {
+        if (infos.get(j).role() == Role.QUANTIZED) {
+          owner = infos.get(j).name();
+        }
+      }
+      for (int j = i - 1; owner == null && j >= 0; j--) {
+        if (infos.get(j).role() == Role.QUANTIZED) {
+          owner = infos.get(j).name();
+        }
+      }
+      if (owner != null) {
+        owners.put(bn.name(), owner);
+      }
+    }
+    return owners;
   }
 
   private static boolean isPlainConv(Layer layer) {

@@ -25,6 +25,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * back to θ through the straight-through estimator. Standard DL4J layers stay on the hot path, so
  * their oneDNN helpers run. Precision 32 means floating point (pretraining and sensitivity).
  *
+ * <p>A pass may also run each quantized layer at its own bit-width (mixed precision, ALGORITHM
+ * §6): {@code layerBits[i]} is the bit-width of {@code plan().quantizedLayers().get(i)}; that
+ * layer's weights are Double-Rounded to it, its activation quantizer uses it, and each BatchNorm
+ * layer uses the set of its {@linkplain QuantizationPlan#batchNormOwner owner}'s bit-width. A
+ * uniform pass at b is the configuration with every entry b.
+ *
  * <p>Not thread-safe: executors keep one instance per task thread.
  */
 public final class QuantizedGraph {
@@ -38,6 +44,9 @@ public final class QuantizedGraph {
   private final int[] bnSpatial;
   private final int[] bnStatsOffset;
   private final int bnStatsLength;
+  private final List<LayerInfo> quantizedLayers;
+  private final int[] bnOwner;
+  private final long[] macs;
 
   /**
    * @param plan the quantization plan (its configuration is instantiated here)
@@ -68,6 +77,24 @@ public final class QuantizedGraph {
       off += 1 + 2 * bnLayers.get(i).outChannels();
     }
     bnStatsLength = off;
+    quantizedLayers = plan.quantizedLayers();
+    bnOwner = new int[bnLayers.size()];
+    for (int i = 0; i < bnLayers.size(); i++) {
+      String owner = plan.batchNormOwner(bnLayers.get(i).name());
+      bnOwner[i] = -1;
+      for (int q = 0; q < quantizedLayers.size(); q++) {
+        if (quantizedLayers.get(q).name().equals(owner)) {
+          bnOwner[i] = q;
+        }
+      }
+    }
+    macs = new long[quantizedLayers.size()];
+    for (int q = 0; q < quantizedLayers.size(); q++) {
+      LayerInfo l = quantizedLayers.get(q);
+      InputType t = types.get(l.name());
+      long positions = t instanceof InputType.InputTypeConvolutional c ? c.getHeight() * c.getWidth() : 1;
+      macs[q] = positions * l.weightCount();
+    }
     InputType outType = types.get(graph.getConfiguration().getNetworkOutputs().get(0));
     this.classes = (int) outType.arrayElementsPerExample();
   }
@@ -99,6 +126,90 @@ public final class QuantizedGraph {
    */
   public int bnStatsLength() {
     return bnStatsLength;
+  }
+
+  /** The quantized layers; index i is entry i of a per-layer bit-width configuration. */
+  public List<LayerInfo> quantizedLayers() {
+    return quantizedLayers;
+  }
+
+  /**
+   * Multiply-accumulates of quantized layer {@code q} per example (output positions × weights):
+   * what its BitOPs at b bits (weights and activations) are {@code macs · b²} of.
+   */
+  public long macs(int q) {
+    return macs[q];
+  }
+
+  /** The configuration running every quantized layer at {@code precision} (32: floating point). */
+  public int[] uniform(int precision) {
+    int[] bits = new int[quantizedLayers.size()];
+    java.util.Arrays.fill(bits, precision);
+    return bits;
+  }
+
+  /** Whether {@code layerBits} is the floating-point configuration (32 for every layer). */
+  private boolean isFloat(int[] layerBits) {
+    if (!layout.quantized()) {
+      return true;
+    }
+    for (int b : layerBits) {
+      if (b != ParamLayout.FLOAT) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The parameter set BatchNorm layer {@code i} (statistics order) uses under {@code layerBits}:
+   * its owner's bit-width, or 32 in the floating-point configuration.
+   */
+  public int bnPrecision(int i, int[] layerBits) {
+    if (isFloat(layerBits) || bnOwner[i] < 0) {
+      return isFloat(layerBits) ? ParamLayout.FLOAT : layout.highest();
+    }
+    return layerBits[bnOwner[i]];
+  }
+
+  /**
+   * Whether a pass under {@code layerBits} trains segment {@code s}: shared segments always, a
+   * layer's activation scale of its own bit-width, a BatchNorm layer's set of its owner's width.
+   */
+  public boolean activeIn(Segment s, int[] layerBits) {
+    if (s.precision() == 0) {
+      return true;
+    }
+    if (s.kind() == Kind.ACT_SCALE) {
+      for (int q = 0; q < quantizedLayers.size(); q++) {
+        if (quantizedLayers.get(q).name().equals(s.layer())) {
+          return layerBits[q] == s.precision();
+        }
+      }
+      return false;
+    }
+    for (int i = 0; i < bnLayers.size(); i++) {
+      if (bnLayers.get(i).name().equals(s.layer())) {
+        return bnPrecision(i, layerBits) == s.precision();
+      }
+    }
+    return false;
+  }
+
+  private void requireConfiguration(int[] layerBits) {
+    if (layerBits.length != quantizedLayers.size()) {
+      throw new IllegalArgumentException("expected " + quantizedLayers.size() + " per-layer bit-widths, got "
+          + layerBits.length);
+    }
+    if (isFloat(layerBits)) {
+      return;
+    }
+    for (int b : layerBits) {
+      if (layout.find(quantizedLayers.get(0).name(), Kind.ACT_SCALE, b) == null) {
+        throw new IllegalArgumentException("bit-width " + b + " is not one of this model's precisions "
+            + java.util.Arrays.toString(layout.precisions()));
+      }
+    }
   }
 
   /** The BN layers in statistics order. */
@@ -184,25 +295,39 @@ public final class QuantizedGraph {
   }
 
   /**
-   * Loads θ into the network at {@code precision} (a bit-width of the layout, or 32).
+   * Loads θ into the network at {@code precision} (a bit-width of the layout, or 32) for every
+   * quantized layer.
    *
    * @param training true before a training pass: BatchNorm then normalises with batch statistics
    *     and its running-statistic parameters are zeroed so that DL4J reports the batch statistics
    */
   public void load(float[] theta, int precision, boolean training) {
-    boolean quantize = layout.quantized() && precision != ParamLayout.FLOAT;
+    load(theta, uniform(precision), training);
+  }
+
+  /**
+   * Loads θ with quantized layer i at {@code layerBits[i]} (all 32: floating point).
+   *
+   * @param training as in {@link #load(float[], int, boolean)}
+   */
+  public void load(float[] theta, int[] layerBits, boolean training) {
+    requireConfiguration(layerBits);
+    boolean quantize = !isFloat(layerBits);
+    int q = 0;
+    int bnIndex = 0;
     for (LayerInfo l : plan.layers()) {
       org.deeplearning4j.nn.api.Layer layer = graph.getLayer(l.name());
       switch (l.role()) {
         case QUANTIZED -> {
+          int bits = layerBits[q++];
           float[] w = ParamLayout.slice(theta, layout.get(l.name(), Kind.WEIGHT, 0));
           ActivationQuantizerImpl aq = (ActivationQuantizerImpl) graph.getLayer(l.actQuantizer());
           if (quantize) {
             float[] s = ParamLayout.slice(theta, layout.get(l.name(), Kind.WEIGHT_SCALE, 0));
-            float[] q = new float[w.length];
-            DoubleRounding.fakeQuantize(w, s, h, precision, q);
-            w = q;
-            aq.configure(precision, theta[layout.get(l.name(), Kind.ACT_SCALE, precision).offset()]);
+            float[] fq = new float[w.length];
+            DoubleRounding.fakeQuantize(w, s, h, bits, fq);
+            w = fq;
+            aq.configure(bits, theta[layout.get(l.name(), Kind.ACT_SCALE, bits).offset()]);
           } else {
             aq.configure(ActivationQuantizerImpl.FLOAT_BITS, 1f);
           }
@@ -218,14 +343,15 @@ public final class QuantizedGraph {
           }
         }
         case BATCHNORM -> {
-          write(layer.getParam("gamma"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_GAMMA, precision)), 'c');
-          write(layer.getParam("beta"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_BETA, precision)), 'c');
+          int set = bnPrecision(bnIndex++, layerBits);
+          write(layer.getParam("gamma"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_GAMMA, set)), 'c');
+          write(layer.getParam("beta"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_BETA, set)), 'c');
           if (training) {
             layer.getParam("mean").assign(0);
             layer.getParam("var").assign(0);
           } else {
-            write(layer.getParam("mean"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_MEAN, precision)), 'c');
-            write(layer.getParam("var"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_VAR, precision)), 'c');
+            write(layer.getParam("mean"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_MEAN, set)), 'c');
+            write(layer.getParam("var"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_VAR, set)), 'c');
           }
         }
         default -> throw new IllegalStateException();
@@ -253,18 +379,30 @@ public final class QuantizedGraph {
    */
   public double trainPass(float[] theta, int precision, float[] x, int[] labels, int n, float[] grad,
       double[] bnStats) {
-    load(theta, precision, true);
+    return trainPass(theta, uniform(precision), x, labels, n, grad, bnStats);
+  }
+
+  /**
+   * As {@link #trainPass(float[], int, float[], int[], int, float[], double[])} with quantized
+   * layer i at {@code layerBits[i]}; BatchNorm statistics are those of the sets
+   * {@link #bnPrecision} selects.
+   */
+  public double trainPass(float[] theta, int[] layerBits, float[] x, int[] labels, int n, float[] grad,
+      double[] bnStats) {
+    load(theta, layerBits, true);
     graph.setInputs(features(x, n));
     graph.setLabels(oneHot(labels, n));
     graph.computeGradientAndScore();
     double loss = graph.score() * n;
     Gradient g = graph.gradient();
-    boolean quantize = layout.quantized() && precision != ParamLayout.FLOAT;
+    boolean quantize = !isFloat(layerBits);
     int bnIndex = 0;
+    int q = 0;
     for (LayerInfo l : plan.layers()) {
       String name = l.name();
       switch (l.role()) {
         case QUANTIZED -> {
+          int precision = layerBits[q++];
           float[] gOut = read(g.getGradientFor(name + "_W"), l.weightOrder());
           Segment ws = layout.get(name, Kind.WEIGHT, 0);
           if (quantize) {
@@ -294,8 +432,9 @@ public final class QuantizedGraph {
           }
         }
         case BATCHNORM -> {
-          add(grad, layout.get(name, Kind.BN_GAMMA, precision), read(g.getGradientFor(name + "_gamma"), 'c'));
-          add(grad, layout.get(name, Kind.BN_BETA, precision), read(g.getGradientFor(name + "_beta"), 'c'));
+          int set = bnPrecision(bnIndex, layerBits);
+          add(grad, layout.get(name, Kind.BN_GAMMA, set), read(g.getGradientFor(name + "_gamma"), 'c'));
+          add(grad, layout.get(name, Kind.BN_BETA, set), read(g.getGradientFor(name + "_beta"), 'c'));
           // With decay 0 and zeroed running parameters, DL4J's mean/var "gradients" are exactly
           // minus the batch mean and minus the batch variance.
           float[] mean = read(g.getGradientFor(name + "_mean"), 'c');
