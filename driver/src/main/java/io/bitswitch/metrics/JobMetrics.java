@@ -211,8 +211,9 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
     accuracyByBits.forEach((bits, accuracy) -> evalAccuracy.labelValues(bits).set(accuracy));
   }
 
-  /** One HASB draw: the bit-width drawn for each layer. */
-  public void recordHasbDraw(int... layerBits) {
+  /** One HASB pass: counts the bit-width each layer ran at. */
+  @Override
+  public void hasbDraw(int... layerBits) {
     for (int b : layerBits) {
       hasbLayerBits.labelValues(Integer.toString(b)).inc();
     }

@@ -290,6 +290,103 @@ public final class SensitivityAnalysis {
     return out;
   }
 
+  /** The key of the traces' section in a bundle manifest's {@code extra}. */
+  public static final String MANIFEST_SECTION = "sensitivity";
+
+  /**
+   * A result from its JSON form ({@link #toJson}), as read from {@code sensitivity.json} or a
+   * bundle manifest's {@value #MANIFEST_SECTION} section.
+   *
+   * @param what where it came from, for error messages
+   * @throws InvalidInputException when a field is missing or of the wrong type
+   */
+  public static Result fromJson(Map<?, ?> json, String what) {
+    try {
+      List<LayerTrace> layers = new ArrayList<>();
+      for (Object o : (List<?>) require(json, "layers", what)) {
+        Map<?, ?> l = (Map<?, ?>) o;
+        layers.add(new LayerTrace((String) require(l, "name", what), number(l, "params", what).longValue(),
+            number(l, "trace", what).doubleValue(), number(l, "tracePerParam", what).doubleValue(),
+            number(l, "stdError", what).doubleValue(), number(l, "probes", what).intValue(),
+            (String) require(l, "class", what)));
+      }
+      return new Result((String) require(json, "architecture", what), (String) require(json, "source", what),
+          number(json, "samples", what).longValue(), number(json, "partitions", what).intValue(),
+          number(json, "seed", what).longValue(), number(json, "probes", what).intValue(),
+          number(json, "maxProbes", what).intValue(), number(json, "tolerance", what).doubleValue(),
+          (Boolean) require(json, "converged", what), number(json, "epsilon", what).doubleValue(),
+          number(json, "meanTracePerParam", what).doubleValue(), layers);
+    } catch (ClassCastException e) {
+      throw new InvalidInputException(what + " is not a sensitivity result: a field has the wrong type (" + e.getMessage()
+          + ")");
+    }
+  }
+
+  private static Object require(Map<?, ?> json, String key, String what) {
+    Object v = json.get(key);
+    if (v == null) {
+      throw new InvalidInputException(what + " is not a sensitivity result: it has no '" + key + "'");
+    }
+    return v;
+  }
+
+  private static Number number(Map<?, ?> json, String key, String what) {
+    return (Number) require(json, key, what);
+  }
+
+  /**
+   * Reads a {@code sensitivity.json}.
+   *
+   * @throws InvalidInputException when it is missing or not a sensitivity result
+   */
+  public static Result read(String uri, Configuration conf) {
+    Path p = new Path(uri);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.isFile(p)) {
+        throw new InvalidInputException("sensitivity file " + uri + " does not exist (write it with 'bitswitch sensitivity')");
+      }
+      try (java.io.InputStream in = fs.open(p)) {
+        return fromJson(JSON.readValue(in, Map.class), "sensitivity file " + uri);
+      }
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new InvalidInputException("sensitivity file " + uri + " is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri, e);
+    }
+  }
+
+  /**
+   * The traces a bundle carries in its manifest (written by {@code supernet}).
+   *
+   * @throws InvalidInputException when it carries none
+   */
+  public static Result fromManifest(Manifest m, String bundleUri) {
+    Object section = m.extra().get(MANIFEST_SECTION);
+    if (!(section instanceof Map<?, ?> json)) {
+      throw new InvalidInputException("bundle " + bundleUri + " carries no Hessian traces (no '" + MANIFEST_SECTION
+          + "' section in its manifest); pass --sensitivity <sensitivity.json> from 'bitswitch sensitivity'");
+    }
+    return fromJson(json, "the '" + MANIFEST_SECTION + "' section of bundle " + bundleUri);
+  }
+
+  /**
+   * Checks that {@code r} describes the quantized layers of a model.
+   *
+   * @param architecture the model's architecture name
+   * @param quantizedLayers its quantized layers in graph order
+   * @param what the traces' origin, for the message
+   * @throws InvalidInputException naming the mismatch
+   */
+  public static void requireMatches(Result r, String architecture, List<String> quantizedLayers, String what) {
+    List<String> names = r.layers().stream().map(LayerTrace::name).toList();
+    if (!r.architecture().equals(architecture) || !names.equals(quantizedLayers)) {
+      throw new InvalidInputException(what + " holds traces of a '" + r.architecture() + "' model with layers "
+          + names + ", but the bundle is a '" + architecture + "' model with quantized layers " + quantizedLayers
+          + "; run 'bitswitch sensitivity' on this model");
+    }
+  }
+
   /**
    * Writes {@code <outDir>/sensitivity.json} atomically: into a hidden temporary file beside it,
    * then renamed over the destination.

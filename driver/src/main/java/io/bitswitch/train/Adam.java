@@ -4,6 +4,7 @@ import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.quant.DoubleRounding;
 import java.io.Serializable;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -22,6 +23,8 @@ public final class Adam implements Serializable {
   final float[] m;
   final float[] v;
   long updates;
+  /** The step of the checkpoint these moments were restored from (0 when fresh). */
+  transient int resumedStep;
 
   public Adam(int size) {
     m = new float[size];
@@ -31,17 +34,28 @@ public final class Adam implements Serializable {
   /**
    * One update of the segments active at {@code precision} (0 = all).
    *
+   * @see #update(ParamLayout, float[], float[], Predicate, ToDoubleFunction, double)
+   */
+  public void update(ParamLayout layout, float[] theta, float[] grad, int precision,
+      ToDoubleFunction<Segment> learningRate, double weightDecay) {
+    update(layout, theta, grad, s -> precision == 0 || s.activeAt(precision), learningRate, weightDecay);
+  }
+
+  /**
+   * One update of the trainable segments {@code active} selects (the others keep their values
+   * and moments).
+   *
    * @param grad mean gradient (summed gradient / examples) in θ's layout
    * @param learningRate learning rate of each segment
    * @param weightDecay L2 coefficient for decayed segments
    */
-  public void update(ParamLayout layout, float[] theta, float[] grad, int precision,
+  public void update(ParamLayout layout, float[] theta, float[] grad, Predicate<Segment> active,
       ToDoubleFunction<Segment> learningRate, double weightDecay) {
     updates++;
     double c1 = 1 - Math.pow(BETA1, updates);
     double c2 = 1 - Math.pow(BETA2, updates);
     for (Segment s : layout.segments()) {
-      if (!s.trainable() || (precision != 0 && !s.activeAt(precision))) {
+      if (!s.trainable() || !active.test(s)) {
         continue;
       }
       double lr = learningRate.applyAsDouble(s);

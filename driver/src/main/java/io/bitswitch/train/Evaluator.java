@@ -19,15 +19,30 @@ public final class Evaluator {
    */
   public static double[] accuracy(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta,
       int[] precisions, int batchSize) {
+    QuantizedGraph driverGraph = spec.graph();
+    int[][] configs = new int[precisions.length][];
+    for (int k = 0; k < precisions.length; k++) {
+      configs[k] = driverGraph.uniform(precisions[k]);
+    }
+    return accuracy(sc, shards, spec, theta, configs, batchSize);
+  }
+
+  /**
+   * Accuracy per per-layer bit-width configuration ({@link QuantizedGraph#load(float[], int[], boolean)}),
+   * in the order given.
+   */
+  public static double[] accuracy(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta,
+      int[][] configs, int batchSize) {
+    int passes = configs.length;
     Broadcast<float[]> params = sc.broadcast(theta);
     try {
       List<long[]> parts = shards.map(shard -> {
         QuantizedGraph g = spec.graph();
-        long[] correct = new long[precisions.length + 1];
-        correct[precisions.length] = shard.count();
+        long[] correct = new long[passes + 1];
+        correct[passes] = shard.count();
         int size = shard.exampleSize();
-        for (int k = 0; k < precisions.length; k++) {
-          g.load(params.value(), precisions[k], false);
+        for (int k = 0; k < passes; k++) {
+          g.load(params.value(), configs[k], false);
           for (int start = 0; start < shard.count(); start += batchSize) {
             int n = Math.min(batchSize, shard.count() - start);
             float[] x = new float[n * size];
@@ -49,9 +64,9 @@ public final class Evaluator {
         }
         return correct;
       }).collect();
-      double[] acc = new double[precisions.length];
-      long total = parts.stream().mapToLong(c -> c[precisions.length]).sum();
-      for (int k = 0; k < precisions.length; k++) {
+      double[] acc = new double[passes];
+      long total = parts.stream().mapToLong(c -> c[passes]).sum();
+      for (int k = 0; k < passes; k++) {
         final int kk = k;
         acc[k] = total == 0 ? 0 : parts.stream().mapToLong(c -> c[kk]).sum() / (double) total;
       }

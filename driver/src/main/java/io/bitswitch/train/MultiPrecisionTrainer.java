@@ -9,7 +9,9 @@ import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.Alrs;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
@@ -28,6 +30,12 @@ import org.apache.spark.broadcast.Broadcast;
  * order, which would make float sums irreproducible). The driver then applies, in descending b,
  * Adam at the cosine-annealed base rate for weights and BatchNorm, and at the ALRS rate λ_b for
  * quantization scales, and updates the running BatchNorm statistics of set b.
+ *
+ * <p>What a step's passes run is a {@link PassPlan}: by default one uniform pass per precision; the
+ * HASB SuperNet stage (ALGORITHM §6) gives each pass per-layer bit-widths. A mixed pass updates
+ * the shared weights, each layer's activation scale of its own width and each BatchNorm layer's set
+ * of its owner's width; a layer's scales move at the ALRS rate of its own width, with ḡ averaged
+ * over the pass's layers.
  */
 public final class MultiPrecisionTrainer {
   private final JavaSparkContext sc;
@@ -36,12 +44,60 @@ public final class MultiPrecisionTrainer {
   private final QuantizedGraph driverGraph;
   private final List<StepRecord> history = new ArrayList<>();
   private Consumer<StepRecord> listener = r -> { };
+  private PassPlan passPlan;
+  private PassListener passListener = (step, configs) -> { };
+
+  /**
+   * The per-layer bit-widths of every pass of a step. Configurations are indexed like
+   * {@link QuantizedGraph#quantizedLayers()}.
+   */
+  public interface PassPlan {
+    /** The nominal precision of each pass, descending: what the step's loss columns are labelled with. */
+    int[] nominal();
+
+    /** The configurations of the passes of global step {@code step} (0-based) in {@code epoch}. */
+    int[][] configurations(int step, int epoch);
+  }
+
+  /** Told the configurations each step ran (HASB draw counts). */
+  public interface PassListener {
+    /** After step {@code step} (1-based) ran {@code configurations}. */
+    void passes(int step, int[][] configurations);
+  }
 
   public MultiPrecisionTrainer(JavaSparkContext sc, ModelSpec spec, TrainOptions options) {
     this.sc = sc;
     this.spec = spec;
     this.options = options;
     this.driverGraph = spec.build();
+    int[] precisions = spec.precisions();
+    int[][] uniform = new int[precisions.length][];
+    for (int k = 0; k < precisions.length; k++) {
+      uniform[k] = driverGraph.uniform(precisions[k]);
+    }
+    this.passPlan = new PassPlan() {
+      @Override
+      public int[] nominal() {
+        return precisions.clone();
+      }
+
+      @Override
+      public int[][] configurations(int step, int epoch) {
+        return uniform;
+      }
+    };
+  }
+
+  /** Runs the passes {@code plan} gives instead of one uniform pass per precision. */
+  public MultiPrecisionTrainer passPlan(PassPlan plan) {
+    this.passPlan = plan;
+    return this;
+  }
+
+  /** Called after every step with the configurations it ran. */
+  public MultiPrecisionTrainer onPasses(PassListener l) {
+    this.passListener = l;
+    return this;
   }
 
   /** Called after every step (progress output, metrics). */
@@ -147,31 +203,33 @@ public final class MultiPrecisionTrainer {
       }
       driverGraph.initActivationScales(theta, x, n);
     }
-    int[] precisions = spec.precisions();
+    int[] precisions = passPlan.nominal();
     for (int step = startStep; step < total; step++) {
       long t0 = System.nanoTime();
       int epoch = step / perEpoch;
       int inEpoch = step % perEpoch;
       double lr = options.learningRate() * 0.5 * (1 + Math.cos(Math.PI * step / total));
+      int[][] configs = passPlan.configurations(step, epoch);
       double[] loss = new double[precisions.length];
       double[] scaleLr = new double[precisions.length];
       if (options.sequential()) {
         for (int k = 0; k < precisions.length; k++) {
-          PassSums sums = round(shards, theta, new int[] {precisions[k]}, batches, inEpoch, epoch, seed);
+          PassSums sums = round(shards, theta, new int[][] {configs[k]}, batches, inEpoch, epoch, seed);
           loss[k] = sums.loss[0] / sums.examples;
-          scaleLr[k] = apply(theta, adam, precisions[k], sums.gradient[0], sums.bnStats[0], sums.examples, lr);
+          scaleLr[k] = apply(theta, adam, precisions[k], configs[k], sums.gradient[0], sums.bnStats[0], sums.examples, lr);
         }
       } else {
-        PassSums sums = round(shards, theta, precisions, batches, inEpoch, epoch, seed);
+        PassSums sums = round(shards, theta, configs, batches, inEpoch, epoch, seed);
         for (int k = 0; k < precisions.length; k++) {
           loss[k] = sums.loss[k] / sums.examples;
-          scaleLr[k] = apply(theta, adam, precisions[k], sums.gradient[k], sums.bnStats[k], sums.examples, lr);
+          scaleLr[k] = apply(theta, adam, precisions[k], configs[k], sums.gradient[k], sums.bnStats[k], sums.examples, lr);
         }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       StepRecord rec = new StepRecord(step + 1, epoch, precisions, loss, lr, scaleLr,
           options.batchSize() / seconds, seconds);
       history.add(rec);
+      passListener.passes(step + 1, configs);
       listener.accept(rec);
       checkpoint.accept(step + 1);
     }
@@ -187,21 +245,31 @@ public final class MultiPrecisionTrainer {
   /** The summed per-precision gradients of step {@code inEpoch} of {@code epoch} at θ (one round). */
   PassSums round(JavaRDD<Shard> shards, float[] theta, int[] roundPrecisions, int[] batches,
       int inEpoch, int epoch, long seed) {
+    int[][] configs = new int[roundPrecisions.length][];
+    for (int k = 0; k < configs.length; k++) {
+      configs[k] = driverGraph.uniform(roundPrecisions[k]);
+    }
+    return round(shards, theta, configs, batches, inEpoch, epoch, seed);
+  }
+
+  /** The summed gradients of one pass per configuration, at θ (one distributed round). */
+  PassSums round(JavaRDD<Shard> shards, float[] theta, int[][] configs, int[] batches,
+      int inEpoch, int epoch, long seed) {
     Broadcast<float[]> params = sc.broadcast(theta);
     ModelSpec model = spec;
     try {
       List<PassSums> parts = shards.map(shard -> {
         QuantizedGraph g = model.graph();
         int p = shard.partition();
-        PassSums sums = new PassSums(roundPrecisions.length, g.layout().size(), g.bnStatsLength());
+        PassSums sums = new PassSums(configs.length, g.layout().size(), g.bnStatsLength());
         int[] pos = slice(shard.count(), batches[p], inEpoch, epoch, p, seed);
         if (pos.length == 0) {
           return sums;
         }
         Batch b = gather(shard, pos);
         float[] th = params.value();
-        for (int k = 0; k < roundPrecisions.length; k++) {
-          sums.loss[k] = g.trainPass(th, roundPrecisions[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k]);
+        for (int k = 0; k < configs.length; k++) {
+          sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k]);
         }
         sums.examples = pos.length;
         return sums;
@@ -216,37 +284,46 @@ public final class MultiPrecisionTrainer {
     }
   }
 
-  /** Applies one precision's update; returns the scale learning rate used (ALRS λ_b). */
-  private double apply(float[] theta, Adam adam, int precision, float[] gradSum, double[] bnStats, long examples,
-      double lr) {
+  /**
+   * Applies one pass's update; returns the scale learning rate at the nominal precision (ALRS λ_b,
+   * NaN for FP32).
+   */
+  private double apply(float[] theta, Adam adam, int nominal, int[] config, float[] gradSum, double[] bnStats,
+      long examples, double lr) {
     ParamLayout layout = driverGraph.layout();
     float[] grad = new float[gradSum.length];
     for (int i = 0; i < grad.length; i++) {
       grad[i] = (float) (gradSum[i] / examples);
     }
     double scaleLr = Double.NaN;
+    Map<String, Double> layerScaleLr = new HashMap<>();
     if (spec.quantized()) {
       int h = layout.highest();
+      List<LayerInfo> q = driverGraph.quantizedLayers();
+      double gBar = 0;
       if (options.alrs()) {
-        List<LayerInfo> q = driverGraph.plan().quantizedLayers();
         double[] terms = new double[q.size()];
         for (int l = 0; l < q.size(); l++) {
           Segment ws = layout.get(q.get(l).name(), Kind.WEIGHT_SCALE, 0);
-          Segment as = layout.get(q.get(l).name(), Kind.ACT_SCALE, precision);
+          Segment as = layout.get(q.get(l).name(), Kind.ACT_SCALE, config[l]);
           terms[l] = Alrs.layerTerm(ParamLayout.slice(grad, ws), ParamLayout.slice(grad, as));
         }
-        scaleLr = Alrs.rate(lr, h, precision, Alrs.meanTerm(terms));
+        gBar = Alrs.meanTerm(terms);
+        scaleLr = Alrs.rate(lr, h, nominal, gBar);
       } else {
         scaleLr = lr;
       }
+      for (int l = 0; l < q.size(); l++) {
+        layerScaleLr.put(q.get(l).name(), options.alrs() ? Alrs.rate(lr, h, config[l], gBar) : lr);
+      }
     }
-    double rateForScales = scaleLr;
-    adam.update(layout, theta, grad, precision, s -> s.isScale() ? rateForScales : lr, options.weightDecay());
-    updateRunningStatistics(theta, precision, bnStats);
+    adam.update(layout, theta, grad, s -> driverGraph.activeIn(s, config),
+        s -> s.isScale() ? layerScaleLr.get(s.layer()) : lr, options.weightDecay());
+    updateRunningStatistics(theta, config, bnStats);
     return scaleLr;
   }
 
-  private void updateRunningStatistics(float[] theta, int precision, double[] bnStats) {
+  private void updateRunningStatistics(float[] theta, int[] config, double[] bnStats) {
     ParamLayout layout = driverGraph.layout();
     double m = options.bnMomentum();
     List<LayerInfo> bns = driverGraph.bnLayers();
@@ -257,8 +334,9 @@ public final class MultiPrecisionTrainer {
         continue;
       }
       int c = bns.get(i).outChannels();
-      Segment mean = layout.get(bns.get(i).name(), Kind.BN_MEAN, precision);
-      Segment var = layout.get(bns.get(i).name(), Kind.BN_VAR, precision);
+      int set = driverGraph.bnPrecision(i, config);
+      Segment mean = layout.get(bns.get(i).name(), Kind.BN_MEAN, set);
+      Segment var = layout.get(bns.get(i).name(), Kind.BN_VAR, set);
       for (int ch = 0; ch < c; ch++) {
         double bm = bnStats[off + 1 + ch] / count;
         double bv = Math.max(0, bnStats[off + 1 + c + ch] / count - bm * bm);

@@ -16,6 +16,7 @@ import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.CheckpointStore;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -84,6 +84,9 @@ public final class Stages {
 
     /** After each training step. */
     default void step(StepRecord record) {}
+
+    /** After each SuperNet pass, with the bit-width every quantized layer ran at. */
+    default void hasbDraw(int... layerBits) {}
 
     /**
      * After each committed checkpoint.
@@ -206,26 +209,13 @@ public final class Stages {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     Adam adam = new Adam(trainer.layout().size());
-    int startStep = 0;
-    Optional<CheckpointStore.Checkpoint> resumed = checkpointing.resume()
-        ? Optional.of(CheckpointStore.latest(checkpointing.stateUri(), hadoop).orElseThrow(() ->
-            new InvalidInputException("--resume: no committed checkpoint under " + checkpointing.stateUri())))
-        : Optional.empty();
+    String modelKey = spec.architecture() + Arrays.toString(precisions);
+    float[] resumedTheta = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
+    int startStep = resumedTheta == null ? 0 : adam.resumedStep;
     float[] theta;
     boolean warmStart = false;
-    if (resumed.isPresent()) {
-      CheckpointStore.Checkpoint cp = resumed.get();
-      Map<String, String> meta = cp.metadata();
-      String expected = spec.architecture() + Arrays.toString(precisions);
-      if (!expected.equals(meta.get("model")) || cp.arrays().get("theta").length != trainer.layout().size()) {
-        throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " was written for "
-            + meta.get("model") + ", not for " + expected);
-      }
-      theta = cp.arrays().get("theta");
-      System.arraycopy(cp.arrays().get("adam.m"), 0, adam.m, 0, theta.length);
-      System.arraycopy(cp.arrays().get("adam.v"), 0, adam.v, 0, theta.length);
-      adam.updates = Long.parseLong(meta.get("adamUpdates"));
-      startStep = cp.step();
+    if (resumedTheta != null) {
+      theta = resumedTheta;
     } else if (init == null) {
       theta = trainer.driverGraph().initialParameters();
     } else {
@@ -246,21 +236,8 @@ public final class Stages {
     int total = trainer.totalSteps(d.train());
     trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), progress)
         .andThen(listener::step));
-    float[] state = theta;
-    trainer.train(d.train(), theta, startStep == 0 && !warmStart, startStep, adam, step -> {
-      boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
-      if (checkpointing.stateUri() != null && (due || step == total)) {
-        Map<String, float[]> arrays = new LinkedHashMap<>();
-        arrays.put("theta", state);
-        arrays.put("adam.m", adam.m);
-        arrays.put("adam.v", adam.v);
-        long written = System.nanoTime();
-        long bytes = CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
-            "model", spec.architecture() + Arrays.toString(precisions),
-            "adamUpdates", Long.toString(adam.updates)), hadoop);
-        listener.checkpointWritten(step, (System.nanoTime() - written) / 1e9, bytes);
-      }
-    });
+    trainer.train(d.train(), theta, startStep == 0 && !warmStart, startStep, adam,
+        checkpointer(checkpointing, total, modelKey, theta, adam, hadoop, listener));
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, setup.evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (int k = 0; k < precisions.length; k++) {
@@ -272,6 +249,183 @@ public final class Stages {
     d.release();
     return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
         examples);
+  }
+
+  /**
+   * How the SuperNet stage draws bit-widths (ALGORITHM §6).
+   *
+   * @param sampling HASB (sensitivity-aware) or uniform roulette
+   * @param sigmaMax largest re-draw probability σ_max
+   */
+  public record SupernetSettings(HasbSampler.Sampling sampling, double sigmaMax) {}
+
+  /** The key of the SuperNet section of a bundle manifest's {@code extra}. */
+  public static final String SUPERNET_SECTION = "supernet";
+
+  /**
+   * HASB mixed-precision SuperNet training (ALGORITHM §6) from the multi-precision bundle at
+   * {@code initUri}: every step runs one pass per nominal bit-width with per-layer draws from
+   * {@link HasbSampler}. Publishes the INT-h SuperNet bundle at {@code bundleUri}; its manifest
+   * carries the per-bit (uniform) accuracies, the Hessian traces ({@code extra.sensitivity}) and the
+   * draw counts per layer and bit-width ({@code extra.supernet.draws}).
+   *
+   * @param options training settings; {@code epochs} is the SuperNet's E
+   * @param traces per-layer Hessian traces of this model (sensitive/insensitive classes)
+   */
+  public static Outcome supernet(SparkSession spark, Setup setup, TrainOptions options, SupernetSettings settings,
+      SensitivityAnalysis.Result traces, String initUri, String bundleUri, Checkpointing checkpointing,
+      PrintStream progress, Listener listener) {
+    long t0 = System.nanoTime();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Bundle init = BundleStore.read(initUri, hadoop);
+    Manifest im = init.manifest();
+    if (im.fp32() || im.mixedPrecision()) {
+      throw new InvalidInputException("bundle " + initUri + " is " + (im.fp32() ? "an FP32" : "a mixed-precision")
+          + " model; supernet starts from a multi-precision INT-h bundle written by 'train'");
+    }
+    int[] precisions = ModelBundles.precisionsOf(init);
+    Setup own = new Setup(im.architecture(), im.modelConfig(), setup.seed(), setup.dataUri(), setup.partitions(),
+        setup.maxTrain(), setup.maxTest(), setup.evalBatch());
+    Data d = open(spark, own, true);
+    ModelSpec spec = new ModelSpec("custom", im.modelConfig(), d.dataset().inputShape().toArray(),
+        d.dataset().numClasses(), setup.seed(), precisions);
+    requireCompatible(init, new ModelSpec(im.architecture(), im.modelConfig(), spec.inputShape(), spec.classes(),
+        spec.seed(), precisions), initUri);
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
+    List<String> layers = trainer.driverGraph().quantizedLayers().stream()
+        .map(io.bitswitch.model.QuantizationPlan.LayerInfo::name).toList();
+    SensitivityAnalysis.requireMatches(traces, im.architecture(), layers, "the sensitivity result");
+    boolean[] sensitive = new boolean[layers.size()];
+    for (int l = 0; l < sensitive.length; l++) {
+      sensitive[l] = "sensitive".equals(traces.layers().get(l).sensitivity());
+    }
+    HasbSampler sampler = new HasbSampler(precisions, sensitive, settings.sampling(), settings.sigmaMax(),
+        options.epochs(), options.seed());
+    long[][] draws = new long[layers.size()][precisions.length];
+    trainer.passPlan(new MultiPrecisionTrainer.PassPlan() {
+      @Override
+      public int[] nominal() {
+        return precisions.clone();
+      }
+
+      @Override
+      public int[][] configurations(int step, int epoch) {
+        int[][] configs = new int[precisions.length][];
+        for (int k = 0; k < precisions.length; k++) {
+          configs[k] = sampler.draw(step, k, epoch);
+        }
+        return configs;
+      }
+    }).onPasses((step, configs) -> {
+      for (int[] config : configs) {
+        for (int l = 0; l < config.length; l++) {
+          for (int k = 0; k < precisions.length; k++) {
+            if (precisions[k] == config[l]) {
+              draws[l][k]++;
+            }
+          }
+        }
+        listener.hasbDraw(config);
+      }
+    });
+    Adam adam = new Adam(trainer.layout().size());
+    String modelKey = "supernet:" + im.architecture() + Arrays.toString(precisions);
+    float[] resumed = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
+    int startStep = resumed == null ? 0 : adam.resumedStep;
+    float[] theta = resumed != null ? resumed : ModelBundles.toTheta(init, trainer.driverGraph());
+    if (resumed != null) {
+      // The draw counts of the steps already done: the draws depend only on (seed, step, pass).
+      int perEpoch = Math.max(1, trainer.totalSteps(d.train()) / options.epochs());
+      for (int step = 0; step < startStep; step++) {
+        int[][] configs = new int[precisions.length][];
+        for (int k = 0; k < precisions.length; k++) {
+          configs[k] = sampler.draw(step, k, step / perEpoch);
+        }
+        for (int[] config : configs) {
+          for (int l = 0; l < config.length; l++) {
+            for (int k = 0; k < precisions.length; k++) {
+              if (precisions[k] == config[l]) {
+                draws[l][k]++;
+              }
+            }
+          }
+        }
+      }
+    }
+    int total = trainer.totalSteps(d.train());
+    trainer.onStep(new ProgressPrinter("supernet", total, options.epochs(), options.logEvery(), progress)
+        .andThen(listener::step));
+    trainer.train(d.train(), theta, false, startStep, adam,
+        checkpointer(checkpointing, total, modelKey, theta, adam, hadoop, listener));
+    double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, setup.evalBatch());
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    for (int k = 0; k < precisions.length; k++) {
+      accuracy.put(key(precisions[k]), acc[k]);
+    }
+    Map<String, Object> drawCounts = new LinkedHashMap<>();
+    for (int l = 0; l < layers.size(); l++) {
+      Map<String, Object> perBits = new LinkedHashMap<>();
+      for (int k = 0; k < precisions.length; k++) {
+        perBits.put(key(precisions[k]), draws[l][k]);
+      }
+      drawCounts.put(layers.get(l), perBits);
+    }
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("sampling", settings.sampling().configName());
+    section.put("sigmaMax", settings.sigmaMax());
+    section.put("epochs", options.epochs());
+    section.put("draws", drawCounts);
+    Manifest.Builder base = im.toBuilder().accuracy(accuracy).tensorsSha256(null)
+        .extra(SensitivityAnalysis.MANIFEST_SECTION, SensitivityAnalysis.toJson(traces))
+        .extra(SUPERNET_SECTION, section);
+    Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, base);
+    BundleStore.publish(bundle, bundleUri, hadoop, false);
+    int examples = d.train().map(Shard::count).reduce(Integer::sum);
+    d.release();
+    return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9, examples);
+  }
+
+  /**
+   * θ of the newest committed checkpoint when resuming (Adam's moments restored into {@code adam}),
+   * else null.
+   */
+  private static float[] resume(Checkpointing checkpointing, String modelKey, int size, Adam adam,
+      Configuration hadoop) {
+    if (!checkpointing.resume()) {
+      return null;
+    }
+    CheckpointStore.Checkpoint cp = CheckpointStore.latest(checkpointing.stateUri(), hadoop).orElseThrow(() ->
+        new InvalidInputException("--resume: no committed checkpoint under " + checkpointing.stateUri()));
+    Map<String, String> meta = cp.metadata();
+    if (!modelKey.equals(meta.get("model")) || cp.arrays().get("theta").length != size) {
+      throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " was written for "
+          + meta.get("model") + ", not for " + modelKey);
+    }
+    float[] theta = cp.arrays().get("theta");
+    System.arraycopy(cp.arrays().get("adam.m"), 0, adam.m, 0, theta.length);
+    System.arraycopy(cp.arrays().get("adam.v"), 0, adam.v, 0, theta.length);
+    adam.updates = Long.parseLong(meta.get("adamUpdates"));
+    adam.resumedStep = cp.step();
+    return theta;
+  }
+
+  /** Saves θ and Adam's moments every {@code checkpointing.every()} steps and after the last one. */
+  private static java.util.function.IntConsumer checkpointer(Checkpointing checkpointing, int total, String modelKey,
+      float[] theta, Adam adam, Configuration hadoop, Listener listener) {
+    return step -> {
+      boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
+      if (checkpointing.stateUri() != null && (due || step == total)) {
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        arrays.put("theta", theta);
+        arrays.put("adam.m", adam.m);
+        arrays.put("adam.v", adam.v);
+        long written = System.nanoTime();
+        long bytes = CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
+            "model", modelKey, "adamUpdates", Long.toString(adam.updates)), hadoop);
+        listener.checkpointWritten(step, (System.nanoTime() - written) / 1e9, bytes);
+      }
+    };
   }
 
   private static void requireCompatible(Bundle init, ModelSpec spec, String uri) {
@@ -318,6 +472,44 @@ public final class Stages {
     }
     d.release();
     return accuracy;
+  }
+
+  /**
+   * Test accuracy of per-layer bit-width configurations of the INT-h bundle at {@code bundleUri}:
+   * each quantized layer's weights switched to its own width, its activations quantized at that
+   * width, each BatchNorm layer with the set of its owner's width (the stored statistics; no
+   * re-estimation).
+   *
+   * @param configurations per configuration, layer name to bit-width for every quantized layer
+   * @throws InvalidInputException for unknown or missing layers, widths not in the bundle, or a
+   *     bundle that is FP32 or already mixed-precision
+   */
+  public static double[] evaluateLayerBits(SparkSession spark, String bundleUri,
+      List<Map<String, Integer>> configurations, Setup setup) {
+    Bundle bundle = BundleStore.read(bundleUri, spark.sparkContext().hadoopConfiguration());
+    Manifest m = bundle.manifest();
+    for (Map<String, Integer> c : configurations) {
+      bundle.switchTo(c); // checks names and widths with the switch's messages
+    }
+    int[] precisions = ModelBundles.precisionsOf(bundle);
+    ModelSpec spec = new ModelSpec("custom", m.modelConfig(), m.inputShape(), m.numClasses(), 0L, precisions);
+    QuantizedGraph graph = spec.graph();
+    int[][] configs = new int[configurations.size()][];
+    for (int k = 0; k < configs.length; k++) {
+      configs[k] = new int[graph.quantizedLayers().size()];
+      for (int l = 0; l < configs[k].length; l++) {
+        configs[k][l] = configurations.get(k).get(graph.quantizedLayers().get(l).name());
+      }
+    }
+    Data d = open(spark, new Setup(m.architecture(), m.modelConfig(), setup.seed(), setup.dataUri(),
+        setup.partitions(), 0, setup.maxTest(), setup.evalBatch()), false);
+    d.dataset().requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    try {
+      return Evaluator.accuracy(JavaSparkContext.fromSparkContext(spark.sparkContext()), d.test(), spec,
+          ModelBundles.toTheta(bundle, graph), configs, setup.evalBatch());
+    } finally {
+      d.release();
+    }
   }
 
   /** Writes {@code history.csv}: one row per step, one loss and scale-rate column per precision. */

@@ -74,7 +74,7 @@ class JobMetricsTest {
       metrics.step(step(2));
       metrics.checkpointWritten(2, 0.2, 4096);
       metrics.recordAccuracy(Map.of("32", 0.91, "8", 0.9, "4", 0.85));
-      metrics.recordHasbDraw(8, 4, 4);
+      metrics.hasbDraw(8, 4, 4);
       metrics.succeeded();
       String text = scrape(metrics.httpPort());
       Set<String> served = seriesNames(text);

@@ -1,6 +1,8 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.cli.config.SensitivityOptions;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.Stages;
@@ -12,10 +14,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
-/** {@code bitswitch demo}: the training pipeline on Fashion-MNIST with local Spark. */
+/** {@code bitswitch demo}: the whole pipeline on Fashion-MNIST with local Spark. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "The training pipeline on Fashion-MNIST: pretrain FP32, joint QAT over bitswitch.train.bits, then "
-        + "every precision evaluated from the stored INT-h bundle; with the overrides of bitswitch.demo.profile "
+    description = "The whole pipeline on Fashion-MNIST: pretrain FP32, joint QAT over bitswitch.train.bits, every "
+        + "precision evaluated from the stored INT-h bundle, then Hessian sensitivity of the FP32 model, the HASB "
+        + "SuperNet (<run>/supernet) and the ILP search (<run>/search); with the overrides of bitswitch.demo.profile "
         + "(quick by default) beneath your own settings. Writes a run directory under --out (default: "
         + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
     footerHeading = "%nExample:%n", footer = "  bitswitch demo --set demo.profile=full")
@@ -24,6 +27,10 @@ public final class DemoCommand extends BitswitchCommand {
   public static final String DEFAULT_RUNS_DIR = "runs";
   /** The FP32 stage's sub-directory of the run directory. */
   static final String PRETRAIN_DIR = "pretrain";
+  /** The SuperNet stage's sub-directory of the run directory. */
+  static final String SUPERNET_DIR = "supernet";
+  /** The search stage's sub-directory of the run directory. */
+  static final String SEARCH_DIR = "search";
 
   @Override
   protected int run(BitswitchConfig userConfig) throws IOException {
@@ -56,6 +63,19 @@ public final class DemoCommand extends BitswitchCommand {
       accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       metrics.recordAccuracy(accuracy);
+
+      // Mixed precision: traces of the FP32 model, the HASB SuperNet, the ILP front.
+      long mixedStart = System.nanoTime();
+      SensitivityOptions so = config.sensitivity();
+      SensitivityAnalysis.Result traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
+          config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance());
+      SensitivityAnalysis.write(traces, runDir, hadoop);
+      String supernetDir = Runs.child(runDir, SUPERNET_DIR);
+      Stages.Outcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
+          Stages.Checkpointing.NONE, metrics);
+      Map<String, Object> pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
+          traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
+      double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "demo");
       fields.put("profile", config.demo().profile().configName());
@@ -65,6 +85,12 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("train_seconds", trained.seconds());
       fields.put("evaluate_seconds", evaluateSeconds);
       fields.put("sizes", Runs.sizes(trained.bundle()));
+      fields.put("mixed_precision_seconds", mixedSeconds);
+      fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
+      fields.put("sampling", config.supernet().sampling().configName());
+      fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION))
+          .get("draws"));
+      fields.put("pareto", pareto);
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
       metrics.succeeded();
     }

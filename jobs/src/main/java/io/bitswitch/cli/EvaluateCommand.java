@@ -8,6 +8,7 @@ import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -30,7 +31,9 @@ public final class EvaluateCommand extends BitswitchCommand {
   private BitsOptions.Selection bits;
 
   @Option(names = "--layer-bits", paramLabel = "FILE",
-      description = "Also evaluate this per-layer bit-width configuration (JSON layer name to bit-width). Repeatable.")
+      description = "Also evaluate this per-layer bit-width configuration of the INT-h bundle (JSON layer name to "
+          + "bit-width, as search writes them), with the stored BatchNorm statistics. Repeatable; with --layer-bits "
+          + "and no --bits only the configurations are evaluated.")
   private List<Path> layerBits = new ArrayList<>();
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to this file.")
@@ -44,26 +47,40 @@ public final class EvaluateCommand extends BitswitchCommand {
   @Override
   protected int run(BitswitchConfig config) throws IOException {
     String data = common.dataOrDefault();
+    List<Map<String, Integer>> configurations = new ArrayList<>();
     for (Path file : layerBits) {
-      LayerBits.read(file);
-    }
-    if (!layerBits.isEmpty()) {
-      throw notAvailable("evaluation of per-layer configurations (--layer-bits)");
+      configurations.add(LayerBits.read(file));
     }
     Map<String, Double> accuracy;
+    Map<String, Double> layerBitsAccuracy = new LinkedHashMap<>();
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      List<Integer> widths = bits != null ? bits.descending() : BundleStore.read(bundle, hadoop).manifest().bits();
-      accuracy = Stages.evaluate(spark, bundle, widths.stream().mapToInt(Integer::intValue).toArray(),
-          Runs.setup(config, data));
+      List<Integer> widths = bits != null ? bits.descending()
+          : configurations.isEmpty() ? BundleStore.read(bundle, hadoop).manifest().bits() : List.of();
+      Stages.Setup setup = Runs.setup(config, data);
+      if (!configurations.isEmpty()) {
+        double[] acc = Stages.evaluateLayerBits(spark, bundle, configurations, setup);
+        for (int k = 0; k < acc.length; k++) {
+          layerBitsAccuracy.put(layerBits.get(k).toString(), acc[k]);
+        }
+      }
+      accuracy = widths.isEmpty() ? new LinkedHashMap<>()
+          : Stages.evaluate(spark, bundle, widths.stream().mapToInt(Integer::intValue).toArray(), setup);
       metrics.recordAccuracy(accuracy);
       if (json != null) {
-        Stages.writeJson(json.toAbsolutePath().toUri().toString(), Map.of("accuracy", accuracy), hadoop);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("accuracy", accuracy);
+        if (!layerBitsAccuracy.isEmpty()) {
+          result.put("layer_bits_accuracy", layerBitsAccuracy);
+        }
+        Stages.writeJson(json.toAbsolutePath().toUri().toString(), result, hadoop);
       }
       metrics.succeeded();
     }
     Runs.printAccuracy(stdout(), accuracy);
+    layerBitsAccuracy.forEach((file, a) -> stdout().printf(java.util.Locale.ROOT, "%-40s %8.2f%%%n", file, 100 * a));
+    stdout().flush();
     return 0;
   }
 }

@@ -1,14 +1,28 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.Stages;
+import io.bitswitch.train.TrainOptions;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bitswitch supernet}: HASB mixed-precision SuperNet training. */
 @Command(name = "supernet", mixinStandardHelpOptions = true,
     description = "HASB mixed-precision SuperNet training (bitswitch.supernet) from a multi-precision bundle; "
-        + "writes <out>/<run-id>/bundle (INT-h).",
-    footerHeading = "%nExample:%n", footer = "  bitswitch supernet --bundle runs/mp/bundle --out runs")
+        + "writes <out>/<run-id>/bundle (INT-h, with the traces and per-layer draw counts in its manifest), "
+        + "report.json, history.csv and report.html, and prints the run directory.",
+    footerHeading = "%nExample:%n",
+    footer = "  bitswitch supernet --bundle runs/mp/bundle --sensitivity runs/fp32/sensitivity.json --out runs")
 public final class SupernetCommand extends BitswitchCommand {
   @Option(names = "--bundle", paramLabel = "BUNDLE", required = true,
       description = "The multi-precision INT-h bundle to start from (the output of train).")
@@ -18,11 +32,63 @@ public final class SupernetCommand extends BitswitchCommand {
       description = "sensitivity.json with the per-layer Hessian traces. Default: the traces stored in the bundle.")
   private String sensitivity;
 
+  @Option(names = "--resume",
+      description = "Continue run --run-id from its newest committed checkpoint under <out>/<run-id>/state.")
+  private boolean resume;
+
   @Override
-  protected int run(BitswitchConfig config) {
-    common.dataOrDefault();
-    common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs");
-    common.runId();
-    throw notAvailable("the SuperNet trainer (io.bitswitch.train)");
+  protected int run(BitswitchConfig config) throws IOException {
+    String data = common.dataOrDefault();
+    String out = common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs");
+    if (resume && common.runId().isEmpty()) {
+      throw new io.bitswitch.InvalidInputException("--resume needs --run-id: the run whose checkpoints to continue from");
+    }
+    String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
+    Runs.requireSupported(config);
+    try (JobMetrics metrics = Runs.startMetrics(config);
+        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
+      Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+          config.train().checkpointEvery(), resume);
+      run(spark, config, data, bundle, traces, runDir, checkpointing, metrics);
+      metrics.succeeded();
+    }
+    stdout().println(runDir);
+    return 0;
+  }
+
+  /** The traces of {@code sensitivityFile} if given, else those stored in the bundle. */
+  static SensitivityAnalysis.Result traces(String bundleUri, String sensitivityFile, Configuration hadoop) {
+    return sensitivityFile != null ? SensitivityAnalysis.read(sensitivityFile, hadoop)
+        : SensitivityAnalysis.fromManifest(BundleStore.read(bundleUri, hadoop).manifest(), bundleUri);
+  }
+
+  /** Trains the SuperNet into {@code runDir} and writes its run files; progress on stderr. */
+  static Stages.Outcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
+      SensitivityAnalysis.Result traces, String runDir, Stages.Checkpointing checkpointing, JobMetrics metrics) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    TrainOptions t = Runs.trainOptions(config);
+    TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
+        t.weightDecay(), t.alrs(), t.sequential(), t.bnMomentum(), t.seed(), t.logEvery());
+    Stages.Outcome outcome = Stages.supernet(spark, Runs.setup(config, data), options,
+        new Stages.SupernetSettings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()), traces,
+        initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err, metrics);
+    metrics.recordAccuracy(outcome.accuracy());
+    Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("stage", "supernet");
+    fields.put("init", initBundle);
+    fields.put("sampling", config.supernet().sampling().configName());
+    fields.put("sigma_max", config.supernet().sigmaMax());
+    fields.put("epochs", config.supernet().epochs());
+    fields.put("hasb_draws", section.get("draws"));
+    fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
+    fields.put("traces_source", traces.source());
+    fields.put("sizes", Runs.sizes(outcome.bundle()));
+    fields.put("train_examples", outcome.trainExamples());
+    fields.put("seconds", outcome.seconds());
+    Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
+    return outcome;
   }
 }

@@ -43,7 +43,9 @@ class RunReportHtmlTest {
     Run demo = BitswitchCliTest.run("demo", "--out", out.toString(), "--run-id", "demo", "--master", "local[2]",
         "--set", "data.max-train-examples=384", "--set", "data.max-test-examples=200", "--set",
         "pretrain.batch-size=64", "--set", "train.batch-size=64", "--set", "train.bits=[4,2]", "--set",
-        "evaluate.batch-size=100", "--set", "pretrain.epochs=1");
+        "evaluate.batch-size=100", "--set", "pretrain.epochs=1", "--set", "sensitivity.samples=128", "--set",
+        "sensitivity.max-iterations=3", "--set", "search.budgets=[3.5,2.5]", "--set", "search.random-draws=2", "--set",
+        "search.bn-recalibration-batches=2");
     assertEquals(0, demo.code(), () -> "demo failed\nstderr: " + demo.err());
     Path runDir = out.resolve("demo");
     Path html = runDir.resolve(RunReportHtml.FILE);
@@ -55,7 +57,16 @@ class RunReportHtmlTest {
     // The pretrain stage's run directory gets its page too (FP32 only: no ALRS chart).
     assertTrue(Files.exists(runDir.resolve("pretrain").resolve(RunReportHtml.FILE)));
 
-    Map<String, String> body = openInChromium(html, 4);
+    // The mixed-precision stages' directories and files, which notebook 02 reads.
+    for (String f : List.of("sensitivity.json", "supernet/report.html", "supernet/bundle/manifest.json",
+        "search/pareto.json", "search/report.html", "search/layer-bits-3.5.json", "search/member-3.5/bundle/manifest.json")) {
+      assertTrue(Files.exists(runDir.resolve(f)), "demo must write " + f);
+    }
+    assertTrue(page.contains("id=\"pareto\"") && page.contains("id=\"layer-traces\"")
+        && page.contains("id=\"hasb-draws\""), "the demo page has the mixed-precision tables");
+
+    // Accuracy, loss, ALRS, images/s; Hessian traces, HASB draws, Pareto front.
+    Map<String, String> body = openInChromium(html, 7);
     assertEquals("true", body.get("data-images-loaded"), body.toString());
     assertEquals("0", body.get("data-errors"), body.toString());
     screenshot(html, Path.of("target", "report-screenshot.png"));

@@ -107,10 +107,13 @@ public final class BitswitchConfig {
         r.positiveDouble("bitswitch.sensitivity.tolerance"));
     this.supernet = new SupernetOptions(
         r.positiveInt("bitswitch.supernet.epochs"),
-        r.openUnitRatio("bitswitch.supernet.sigma-max"));
+        r.openUnitRatio("bitswitch.supernet.sigma-max"),
+        r.enumValue("bitswitch.supernet.sampling", SupernetSampling.class));
     this.search = new SearchOptions(
-        r.positiveNumbers("bitswitch.search.average-bits"),
-        r.nonNegativeInt("bitswitch.search.bn-recalibration-batches"));
+        r.enumValue("bitswitch.search.budget", SearchBudget.class),
+        r.positiveNumbers("bitswitch.search.budgets"),
+        r.nonNegativeInt("bitswitch.search.bn-recalibration-batches"),
+        r.nonNegativeInt("bitswitch.search.random-draws"));
     this.evaluate = new EvaluateOptions(r.positiveInt("bitswitch.evaluate.batch-size"));
     this.demo = new DemoOptions(r.enumValue("bitswitch.demo.profile", DemoProfile.class));
     this.metrics = readMetrics(r);

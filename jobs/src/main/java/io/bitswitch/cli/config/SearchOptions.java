@@ -5,14 +5,16 @@ import java.util.List;
 /**
  * ILP subnet search ({@code bitswitch.search}).
  *
- * @param averageBits average weight bit-width budgets swept for the Pareto front, each positive,
- *     in the order given (unmodifiable, not empty)
- * @param bnRecalibrationBatches training mini-batches used to re-estimate each front member's
+ * @param budget what the budgets constrain
+ * @param budgets the swept budgets in bits (bits per weight, average bits, or effective BitOPs
+ *     bits), each positive, in the order given (unmodifiable, not empty)
+ * @param bnRecalibrationBatches training mini-batches used to re-estimate each evaluated model's
  *     BatchNorm statistics, at least 0
+ * @param randomDraws random per-layer allocations evaluated per budget as a baseline, at least 0
  */
-public record SearchOptions(List<Double> averageBits, int bnRecalibrationBatches) {
-  /** Copies {@code averageBits} into an unmodifiable list. */
+public record SearchOptions(SearchBudget budget, List<Double> budgets, int bnRecalibrationBatches, int randomDraws) {
+  /** Copies {@code budgets} into an unmodifiable list. */
   public SearchOptions {
-    averageBits = List.copyOf(averageBits);
+    budgets = List.copyOf(budgets);
   }
 }

@@ -55,8 +55,8 @@ class BitswitchConfigTest {
     assertEquals(new TrainOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.FUSED, 0.1, 100, 20),
         c.train());
     assertEquals(new SensitivityOptions(1024, 100, 1e-3), c.sensitivity());
-    assertEquals(new SupernetOptions(1, 1.0), c.supernet());
-    assertEquals(new SearchOptions(List.of(7.0, 6.0, 5.0, 4.0, 3.0), 10), c.search());
+    assertEquals(new SupernetOptions(1, 1.0, SupernetSampling.HASB), c.supernet());
+    assertEquals(new SearchOptions(SearchBudget.SIZE, List.of(7.0, 6.0, 5.0, 4.0, 3.0), 10, 5), c.search());
     assertEquals(new EvaluateOptions(500), c.evaluate());
     assertEquals(new DemoOptions(DemoProfile.QUICK), c.demo());
     assertEquals(new MetricsOptions(0, Optional.empty(), "bitswitch"), c.metrics());
