@@ -94,14 +94,17 @@ class BitswitchCliTest {
   }
 
   @Test
-  void commandsWithoutTheirEngineSaySo() throws IOException {
+  void missingInputsAreNamed() throws IOException {
     assertUsageError(run("sensitivity", "--bundle", "b"), "--out is required");
-    assertUsageError(run("supernet", "--bundle", "b", "--out", dir.toString()), "command 'supernet' is not available");
-    assertUsageError(run("search", "--bundle", "b", "--out", dir.toString()), "command 'search' is not available");
+    assertUsageError(run("supernet", "--bundle", dir.resolve("absent").toString(), "--out", dir.toString()),
+        "no bundle at");
+    assertUsageError(run("search", "--bundle", "b", "--sensitivity", dir.resolve("none.json").toString(), "--out",
+        dir.resolve("s").toString()), "none.json does not exist");
     assertUsageError(run("train", "--out", dir.toString(), "--run-id", "r", "--resume"), "no committed checkpoint");
     assertUsageError(run("train", "--out", dir.toString(), "--warm-start", "latest"), "no 'latest' pointer");
     Path layers = Files.writeString(dir.resolve("layers.json"), "{\"conv2\": 4}");
-    assertUsageError(run("evaluate", "--bundle", "b", "--layer-bits", layers.toString()), "(--layer-bits)");
+    assertUsageError(run("evaluate", "--bundle", dir.resolve("absent").toString(), "--layer-bits", layers.toString()),
+        "no bundle at");
   }
 
   @Test

@@ -163,5 +163,9 @@ class WiredCommandsTest {
 
     assertError(run("switch", "--bundle", bundle, "--bits", "3", "--out", dir.resolve("x").toString()),
         "cannot switch to 3 bits");
+    Path unknown = Files.writeString(dir.resolve("unknown.json"), "{\"fc1\": 4, \"conv9\": 4}");
+    assertError(run("switch", "--bundle", bundle, "--layer-bits", unknown.toString(), "--out",
+        dir.resolve("y").toString()), "unknown layer(s) [conv9]");
+    assertTrue(!Files.exists(dir.resolve("x")) && !Files.exists(dir.resolve("y")), "nothing written");
   }
 }
