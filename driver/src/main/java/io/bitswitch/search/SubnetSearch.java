@@ -216,8 +216,9 @@ public final class SubnetSearch {
         }
         perturbation.put(b, e);
       }
-      costs.add(new LayerCost(name, q.get(l).weightCount(), graph.macs(l), traces.layers().get(l).tracePerParam(),
-          perturbation));
+      // A Hutchinson estimate can come out slightly negative for a flat layer; its weight is then 0.
+      double trace = Math.max(0, traces.layers().get(l).tracePerParam());
+      costs.add(new LayerCost(name, q.get(l).weightCount(), graph.macs(l), trace, perturbation));
     }
     return costs;
   }
