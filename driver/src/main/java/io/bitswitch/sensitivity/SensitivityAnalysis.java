@@ -124,6 +124,15 @@ public final class SensitivityAnalysis {
    */
   public static Result run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
       int maxProbes, double tolerance, String source) {
+    return run(sc, shards, spec, theta, seed, maxProbes, tolerance, source, null);
+  }
+
+  /**
+   * As {@link #run(JavaSparkContext, JavaRDD, ModelSpec, float[], long, int, double, String)},
+   * printing one progress line per probe to {@code progress} (null: silent).
+   */
+  public static Result run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
+      int maxProbes, double tolerance, String source, java.io.PrintStream progress) {
     if (maxProbes < 1) {
       throw new InvalidInputException("sensitivity.max-iterations must be at least 1, not " + maxProbes);
     }
@@ -137,8 +146,14 @@ public final class SensitivityAnalysis {
     Broadcast<float[]> params = sc.broadcast(theta);
     ModelSpec model = spec;
     long[] examples = new long[1];
+    long started = System.nanoTime();
     try {
       Hutchinson.Estimate estimate = Hutchinson.estimate(k -> {
+        if (progress != null) {
+          double seconds = (System.nanoTime() - started) / 1e9;
+          progress.printf(java.util.Locale.ROOT, "sensitivity probe %d/%d (at most) | %.0f s so far%n", k + 1, maxProbes,
+              seconds);
+        }
         List<ProbeSums> parts = shards.map(shard -> {
           if (shard.count() == 0) {
             return new ProbeSums(new float[0], new float[0], 0);
@@ -214,6 +229,12 @@ public final class SensitivityAnalysis {
    */
   public static Result analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
       long seed, int maxProbes, double tolerance) {
+    return analyse(spark, bundleUri, dataUri, partitions, samples, seed, maxProbes, tolerance, null);
+  }
+
+  /** As {@link #analyse(SparkSession, String, String, int, int, long, int, double)}, with progress lines. */
+  public static Result analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
+      long seed, int maxProbes, double tolerance, java.io.PrintStream progress) {
     if (samples < 1) {
       throw new InvalidInputException("sensitivity.samples must be at least 1, not " + samples);
     }
@@ -240,7 +261,7 @@ public final class SensitivityAnalysis {
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), samples);
     try {
       Result r = run(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, spec, theta, seed, maxProbes,
-          tolerance, source);
+          tolerance, source, progress);
       return new Result(m.architecture(), r.source(), r.samples(), r.partitions(), r.seed(), r.probes(),
           r.maxProbes(), r.tolerance(), r.converged(), r.epsilon(), r.meanTracePerParam(), r.layers());
     } finally {

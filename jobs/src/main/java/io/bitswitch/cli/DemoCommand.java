@@ -68,7 +68,7 @@ public final class DemoCommand extends BitswitchCommand {
       long mixedStart = System.nanoTime();
       SensitivityOptions so = config.sensitivity();
       SensitivityAnalysis.Result traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
-          config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance());
+          config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance(), System.err);
       SensitivityAnalysis.write(traces, runDir, hadoop);
       String supernetDir = Runs.child(runDir, SUPERNET_DIR);
       Stages.Outcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,

@@ -39,7 +39,7 @@ public final class SensitivityCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch sensitivity", Map.of())) {
       result = SensitivityAnalysis.analyse(spark, bundle, data, config.data().partitions(), o.samples(),
-          config.seed(), o.maxIterations(), o.tolerance());
+          config.seed(), o.maxIterations(), o.tolerance(), System.err);
       written = SensitivityAnalysis.write(result, out, spark.sparkContext().hadoopConfiguration());
       metrics.succeeded();
     }

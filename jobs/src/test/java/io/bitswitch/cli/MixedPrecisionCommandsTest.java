@@ -76,7 +76,7 @@ class MixedPrecisionCommandsTest {
     Map<?, ?> report = new ObjectMapper().readValue(out.resolve("report.json").toFile(), Map.class);
     assertEquals("search", report.get("stage"));
 
-    Run mixed = cli("switch", "--bundle", supernetBundle, "--layer-bits", out.resolve("layer-bits-3.0.json").toString(),
+    Run mixed = BitswitchCliTest.run("switch", "--bundle", supernetBundle, "--layer-bits", out.resolve("layer-bits-3.0.json").toString(),
         "--out", dir.resolve("mixed").toString());
     ok(mixed);
     assertTrue(mixed.out().contains("mixed-precision"), mixed.out());
@@ -119,7 +119,7 @@ class MixedPrecisionCommandsTest {
   void unknownLayersInLayerBitsAreRefused() throws IOException {
     Path bad = Files.writeString(dir.resolve("bad.json"), "{\"conv2\": 4, \"conv3\": 2, \"conv4\": 2, \"fc1\": 2, "
         + "\"fc9\": 4}");
-    refused(cli("switch", "--bundle", supernetBundle, "--layer-bits", bad.toString(), "--out",
+    refused(BitswitchCliTest.run("switch", "--bundle", supernetBundle, "--layer-bits", bad.toString(), "--out",
         dir.resolve("bad-switch").toString()), "unknown layer(s) [fc9]");
     refused(cli("evaluate", "--bundle", supernetBundle, "--layer-bits", bad.toString()), "unknown layer(s) [fc9]");
     assertFalse(Files.exists(dir.resolve("bad-switch")));
