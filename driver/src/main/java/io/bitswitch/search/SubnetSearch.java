@@ -8,9 +8,6 @@ import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.ModelBundles;
-import io.bitswitch.model.ParamLayout;
-import io.bitswitch.model.ParamLayout.Kind;
-import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
@@ -341,24 +338,7 @@ public final class SubnetSearch {
         }
       }
       float[] out = theta.clone();
-      ParamLayout layout = g.layout();
-      List<LayerInfo> bns = g.bnLayers();
-      for (int i = 0; i < bns.size(); i++) {
-        int off = g.bnStatsOffset(i);
-        double count = total[off];
-        if (count <= 0) {
-          continue;
-        }
-        int c = bns.get(i).outChannels();
-        int set = g.bnPrecision(i, config);
-        Segment mean = layout.get(bns.get(i).name(), Kind.BN_MEAN, set);
-        Segment var = layout.get(bns.get(i).name(), Kind.BN_VAR, set);
-        for (int ch = 0; ch < c; ch++) {
-          double bm = total[off + 1 + ch] / count;
-          out[mean.offset() + ch] = (float) bm;
-          out[var.offset() + ch] = (float) Math.max(0, total[off + 1 + c + ch] / count - bm * bm);
-        }
-      }
+      g.updateBatchNormStatistics(out, config, total, 1.0);
       return out;
     } finally {
       params.destroy();

@@ -319,30 +319,7 @@ public final class MultiPrecisionTrainer {
     }
     adam.update(layout, theta, grad, s -> driverGraph.activeIn(s, config),
         s -> s.isScale() ? layerScaleLr.get(s.layer()) : lr, options.weightDecay());
-    updateRunningStatistics(theta, config, bnStats);
+    driverGraph.updateBatchNormStatistics(theta, config, bnStats, options.bnMomentum());
     return scaleLr;
-  }
-
-  private void updateRunningStatistics(float[] theta, int[] config, double[] bnStats) {
-    ParamLayout layout = driverGraph.layout();
-    double m = options.bnMomentum();
-    List<LayerInfo> bns = driverGraph.bnLayers();
-    for (int i = 0; i < bns.size(); i++) {
-      int off = driverGraph.bnStatsOffset(i);
-      double count = bnStats[off];
-      if (count <= 0) {
-        continue;
-      }
-      int c = bns.get(i).outChannels();
-      int set = driverGraph.bnPrecision(i, config);
-      Segment mean = layout.get(bns.get(i).name(), Kind.BN_MEAN, set);
-      Segment var = layout.get(bns.get(i).name(), Kind.BN_VAR, set);
-      for (int ch = 0; ch < c; ch++) {
-        double bm = bnStats[off + 1 + ch] / count;
-        double bv = Math.max(0, bnStats[off + 1 + c + ch] / count - bm * bm);
-        theta[mean.offset() + ch] = (float) ((1 - m) * theta[mean.offset() + ch] + m * bm);
-        theta[var.offset() + ch] = (float) ((1 - m) * theta[var.offset() + ch] + m * bv);
-      }
-    }
   }
 }

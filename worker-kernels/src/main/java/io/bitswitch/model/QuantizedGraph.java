@@ -359,6 +359,32 @@ public final class QuantizedGraph {
     }
   }
 
+  /**
+   * Moves the running statistics of the BatchNorm sets {@code layerBits} uses towards the batch
+   * statistics {@code bnStats} (a sum of {@link #trainPass} statistics):
+   * {@code running ← (1 − momentum)·running + momentum·batch}, with the biased batch variance.
+   * Momentum 1 replaces them (BatchNorm re-estimation). Layers without examples are left alone.
+   */
+  public void updateBatchNormStatistics(float[] theta, int[] layerBits, double[] bnStats, double momentum) {
+    for (int i = 0; i < bnLayers.size(); i++) {
+      double count = bnStats[bnStatsOffset[i]];
+      if (count <= 0) {
+        continue;
+      }
+      int off = bnStatsOffset[i];
+      int c = bnLayers.get(i).outChannels();
+      int set = bnPrecision(i, layerBits);
+      Segment mean = layout.get(bnLayers.get(i).name(), Kind.BN_MEAN, set);
+      Segment var = layout.get(bnLayers.get(i).name(), Kind.BN_VAR, set);
+      for (int ch = 0; ch < c; ch++) {
+        double bm = bnStats[off + 1 + ch] / count;
+        double bv = Math.max(0, bnStats[off + 1 + c + ch] / count - bm * bm);
+        theta[mean.offset() + ch] = (float) ((1 - momentum) * theta[mean.offset() + ch] + momentum * bm);
+        theta[var.offset() + ch] = (float) ((1 - momentum) * theta[var.offset() + ch] + momentum * bv);
+      }
+    }
+  }
+
   private INDArray features(float[] x, int n) {
     return Nd4j.create(x, new long[] {n, inputShape[0], inputShape[1], inputShape[2]}, 'c');
   }
