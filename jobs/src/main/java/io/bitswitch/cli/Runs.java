@@ -212,6 +212,46 @@ final class Runs {
     }
   }
 
+  /**
+   * The single-precision baselines of a report: for each finished run directory, the accuracy of
+   * the one bit-width it trained, keyed by that bit-width (shown next to a multi-precision run's
+   * accuracies in its report and plots).
+   *
+   * @throws io.bitswitch.InvalidInputException when a run has no report or trained more than one
+   *     bit-width
+   */
+  static Map<String, Double> singlePrecisionBaselines(List<String> runDirs, Configuration conf) {
+    Map<String, Double> baselines = new java.util.TreeMap<>(java.util.Comparator.comparing((String b) -> Integer.valueOf(b)).reversed());
+    for (String dir : runDirs) {
+      String report = child(dir, REPORT_FILE);
+      if (!exists(report, conf)) {
+        throw new io.bitswitch.InvalidInputException("--baseline " + dir + " has no " + REPORT_FILE
+            + "; name the directory of a finished single-precision train run");
+      }
+      com.fasterxml.jackson.databind.JsonNode accuracy;
+      try {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(report);
+        try (java.io.InputStream in = p.getFileSystem(conf).open(p)) {
+          accuracy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).path("accuracy");
+        }
+      } catch (IOException e) {
+        throw new io.bitswitch.CorruptDataException("cannot read " + report + ": " + e.getMessage(), e);
+      }
+      List<String> bits = new java.util.ArrayList<>();
+      accuracy.fieldNames().forEachRemaining(b -> {
+        if (!b.equals("32")) {
+          bits.add(b);
+        }
+      });
+      if (bits.size() != 1 || !accuracy.get(bits.get(0)).isNumber()) {
+        throw new io.bitswitch.InvalidInputException("--baseline " + dir + " reports accuracies at bits " + bits
+            + "; a baseline is a run trained at one bit-width (train.bits=[b])");
+      }
+      baselines.put(bits.get(0), accuracy.get(bits.get(0)).asDouble());
+    }
+    return baselines;
+  }
+
   /** Prints accuracies as a two-column table: bit-width, percentage. */
   static void printAccuracy(PrintWriter out, Map<String, Double> accuracy) {
     out.println("bits  accuracy");

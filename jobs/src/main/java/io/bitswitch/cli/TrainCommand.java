@@ -10,7 +10,9 @@ import io.bitswitch.train.QualityGates;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -45,6 +47,11 @@ public final class TrainCommand extends BitswitchCommand {
       description = "Continue run --run-id from its newest committed checkpoint under <out>/<run-id>/state.")
   private boolean resume;
 
+  @Option(names = "--baseline", paramLabel = "RUN_DIR",
+      description = "A finished single-precision train run whose accuracy the report and its plot show as the "
+          + "single-precision baseline of that bit-width. Repeatable.")
+  private List<String> baselines = new ArrayList<>();
+
   /** Exit code of a run that trained but failed a quality gate: its bundle is kept, latest is not moved. */
   static final int GATES_FAILED = 3;
 
@@ -61,6 +68,7 @@ public final class TrainCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
       String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
       Optional<String> latest = Pointer.readLatest(out, hadoop);
       if (!resume && BundleStore.exists(bundleDir, hadoop) && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
@@ -102,6 +110,9 @@ public final class TrainCommand extends BitswitchCommand {
       fields.put("latest_moved", gates.passed());
       fields.put("train_examples", outcome.trainExamples());
       fields.put("seconds", outcome.seconds());
+      if (!singlePrecision.isEmpty()) {
+        fields.put("baselines", Map.of("single-precision", singlePrecision));
+      }
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
       if (gates.passed()) {
         Pointer.writeLatest(out, runId, hadoop);

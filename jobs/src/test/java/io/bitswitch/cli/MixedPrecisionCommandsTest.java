@@ -124,4 +124,22 @@ class MixedPrecisionCommandsTest {
     refused(cli("evaluate", "--bundle", supernetBundle, "--layer-bits", bad.toString()), "unknown layer(s) [fc9]");
     assertFalse(Files.exists(dir.resolve("bad-switch")));
   }
+
+  @Test
+  void singlePrecisionRunsBecomeTheReportsBaselines() throws IOException {
+    ok(cli("train", "--init", runs.resolve("fp32/bundle").toString(), "--out", runs.toString(), "--run-id", "single2",
+        "--set", "train.bits=[2]"));
+    ok(cli("train", "--init", runs.resolve("fp32/bundle").toString(), "--out", runs.toString(), "--run-id", "joint",
+        "--baseline", runs.resolve("single2").toString()));
+    ObjectMapper json = new ObjectMapper();
+    Map<?, ?> single = (Map<?, ?>) json.readValue(runs.resolve("single2/report.json").toFile(), Map.class)
+        .get("accuracy");
+    Map<?, ?> report = json.readValue(runs.resolve("joint/report.json").toFile(), Map.class);
+    Map<?, ?> baselines = (Map<?, ?>) ((Map<?, ?>) report.get("baselines")).get("single-precision");
+    assertEquals(single.get("2"), baselines.get("2"));
+    assertTrue(Files.readString(runs.resolve("joint/report.html")).contains("<th>single-precision</th>"));
+    refused(cli("train", "--init", runs.resolve("fp32/bundle").toString(), "--out", runs.toString(), "--run-id",
+        "refused", "--baseline", runs.resolve("mp").toString()), "one bit-width");
+    assertFalse(Files.exists(runs.resolve("refused/bundle")));
+  }
 }
