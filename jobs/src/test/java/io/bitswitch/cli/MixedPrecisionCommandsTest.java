@@ -32,10 +32,12 @@ class MixedPrecisionCommandsTest {
       "sensitivity.samples=64", "--set", "sensitivity.max-iterations=2", "--set", "search.random-draws=1", "--set",
       "search.bn-recalibration-batches=1"};
 
+  /** The command with the tiny settings, then {@code args}' own options (which win over them). */
   static Run cli(String... args) {
     String[] all = new String[args.length + TINY.length];
-    System.arraycopy(args, 0, all, 0, args.length);
-    System.arraycopy(TINY, 0, all, args.length, TINY.length);
+    all[0] = args[0];
+    System.arraycopy(TINY, 0, all, 1, TINY.length);
+    System.arraycopy(args, 1, all, 1 + TINY.length, args.length - 1);
     return BitswitchCliTest.run(all);
   }
 
