@@ -38,6 +38,7 @@ public final class DemoCommand extends BitswitchCommand {
     String data = common.dataOrDefault();
     String runDir = Runs.runDir(common.out().orElse(DEFAULT_RUNS_DIR), common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
+    requireBudgetsWithinBits(config);
     String pretrainDir = Runs.child(runDir, PRETRAIN_DIR);
     String fp32Bundle = Runs.child(pretrainDir, Runs.BUNDLE_DIR);
     String bundle = Runs.child(runDir, Runs.BUNDLE_DIR);
@@ -97,5 +98,22 @@ public final class DemoCommand extends BitswitchCommand {
     Runs.printAccuracy(stdout(), accuracy);
     stdout().println(runDir);
     return 0;
+  }
+
+  /**
+   * The search runs last: its budgets are checked against the trained bit-widths before any work,
+   * so that a mismatch costs nothing.
+   */
+  private static void requireBudgetsWithinBits(BitswitchConfig config) {
+    int[] bits = config.train().bits().descending();
+    int lo = bits[bits.length - 1];
+    int hi = bits[0];
+    for (double budget : config.search().budgets()) {
+      if (budget < lo || budget > hi) {
+        throw new io.bitswitch.InvalidInputException("search.budgets " + config.search().budgets()
+            + " must lie within the range [" + lo + ", " + hi + "] of train.bits "
+            + java.util.Arrays.toString(bits) + "; e.g. --set search.budgets=[" + (lo + hi) / 2.0 + "]");
+      }
+    }
   }
 }

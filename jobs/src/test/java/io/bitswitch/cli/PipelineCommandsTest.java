@@ -82,7 +82,15 @@ class PipelineCommandsTest {
   @Test
   void demoWritesARunDirectoryAndPrintsItLast() throws IOException {
     assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist must be installed (.ci/run does)");
-    Run demo = run(command("demo", "--out", dir.toString(), "--run-id", "demo", "--set", "pretrain.epochs=1"));
+    // The default budgets (7..3 bits) do not fit the bits [4,2] of these runs: refused before any work.
+    Run refused = BitswitchCliTest.run(command("demo", "--out", dir.toString(), "--run-id", "refused").toArray(String[]::new));
+    assertEquals(2, refused.code(), refused.err());
+    assertTrue(refused.err().contains("search.budgets") && refused.err().contains("[2, 4]"), refused.err());
+    assertTrue(!Files.exists(dir.resolve("refused")), "nothing written");
+    // The mixed-precision stages at their smallest; RunReportHtmlTest checks their outputs.
+    Run demo = run(command("demo", "--out", dir.toString(), "--run-id", "demo", "--set", "pretrain.epochs=1", "--set",
+        "sensitivity.samples=64", "--set", "sensitivity.max-iterations=2", "--set", "search.budgets=[3]", "--set",
+        "search.random-draws=0", "--set", "search.bn-recalibration-batches=1"));
     Path runDir = dir.resolve("demo");
     assertEquals(runDir.toString(), lastLine(demo.out()));
     JsonNode report = json(runDir.resolve(Runs.REPORT_FILE));
