@@ -76,6 +76,7 @@ public final class SubnetSearch {
   public static Map<String, Object> run(SparkSession spark, String bundleUri, SensitivityAnalysis.Result traces,
       String tracesOrigin, String dataUri, Settings s, String outDir, PrintStream progress) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    requireNoSearchAt(outDir, hadoop);
     Bundle bundle = BundleStore.read(bundleUri, hadoop);
     Manifest m = bundle.manifest();
     if (m.fp32() || m.mixedPrecision()) {
@@ -173,6 +174,19 @@ public final class SubnetSearch {
     } finally {
       calibration.unpersist(false);
       test.unpersist(false);
+    }
+  }
+
+  /** A finished search is never overwritten: its member bundles are what its pareto.json describes. */
+  private static void requireNoSearchAt(String outDir, Configuration hadoop) {
+    org.apache.hadoop.fs.Path done = new org.apache.hadoop.fs.Path(outDir, FILE);
+    try {
+      if (done.getFileSystem(hadoop).exists(done)) {
+        throw new InvalidInputException(outDir + " already holds a finished search (" + FILE
+            + "); choose another --out");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot check " + done, e);
     }
   }
 

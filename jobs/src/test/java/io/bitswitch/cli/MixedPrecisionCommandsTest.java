@@ -77,6 +77,10 @@ class MixedPrecisionCommandsTest {
     assertTrue(Files.exists(out.resolve("report.html")) && Files.exists(out.resolve("layer-bits-3.0.json")));
     Map<?, ?> report = new ObjectMapper().readValue(out.resolve("report.json").toFile(), Map.class);
     assertEquals("search", report.get("stage"));
+    long written = Files.getLastModifiedTime(out.resolve("pareto.json")).toMillis();
+    refused(cli("search", "--bundle", supernetBundle, "--out", out.toString(), "--set", "search.budgets=[3]"),
+        "already holds a finished search");
+    assertEquals(written, Files.getLastModifiedTime(out.resolve("pareto.json")).toMillis());
 
     Run mixed = BitswitchCliTest.run("switch", "--bundle", supernetBundle, "--layer-bits", out.resolve("layer-bits-3.0.json").toString(),
         "--out", dir.resolve("mixed").toString());
