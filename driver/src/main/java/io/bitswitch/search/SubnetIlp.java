@@ -42,6 +42,20 @@ import org.ojalgo.type.context.NumberContext;
  * Gomory cuts, the scaled budget row with a ½-unit margin, and a tight branch-and-bound gap.
  */
 public final class SubnetIlp {
+  static {
+    // ojAlgo's class initialiser prints a hardware-profile notice to System.out on machines it has
+    // no profile for; stdout carries the commands' results, so it is silenced for that moment.
+    java.io.PrintStream out = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      Class.forName("org.ojalgo.OjAlgoUtils");
+    } catch (ClassNotFoundException e) {
+      throw new ExceptionInInitializerError(e);
+    } finally {
+      System.setOut(out);
+    }
+  }
+
   /** Bit-widths the quantizers support. */
   static final int MIN_BITS = 2;
   static final int MAX_BITS = 8;
