@@ -58,6 +58,17 @@ for l in sens["layers"]:
     print(f"| {l['name']} | {l['params']} | {macs.get(l['name'], '')} | {l['trace']:.4g} | {l['tracePerParam']:.4g} | "
           f"{l['stdError']:.2g} | {l['class']} |")
 
+print("\n## SuperNet bit-width draws (share of passes per layer)\n")
+print("| SuperNet | layer | class | " + " | ".join(f"{b}-bit" for b in (8, 6, 4, 2)) + " |")
+print("|---|---|---|---|---|---|---|")
+classes = {l["name"]: l["class"] for l in sens["layers"]}
+for sampling in ("hasb", "uniform"):
+    draws = load(f"supernet-{sampling}", "report.json")["hasb_draws"]
+    for layer, counts in draws.items():
+        total = sum(counts.values())
+        print(f"| {sampling} | {layer} | {classes.get(layer, '')} | "
+              + " | ".join(f"{100 * counts.get(str(b), 0) / total:.1f} %" for b in (8, 6, 4, 2)) + " |")
+
 print("\n## Reading\n")
 if a_beats_c:
     wins = sum(1 for _, w, _ in a_beats_c if w)
@@ -65,3 +76,20 @@ if a_beats_c:
           "(differences in points: " + ", ".join(f"ω={b:g}: {d:+.2f}" for b, _, d in a_beats_c) + ").")
 print("- (a) HASB + ILP against (b) uniform sampling + ILP, accuracy difference in points: "
       + ", ".join(f"ω={b:g}: {d:+.2f}" for b, d in a_vs_b) + ".")
+stds = [100 * r["accuracyStd"] for r in hasb.get("random", [])]
+if stds:
+    print(f"- Scale of the differences: the 5 random draws per budget spread by {min(stds):.2f}–{max(stds):.2f} points "
+          "(std), and every number here comes from one seed, so differences of about 0.1 point are within noise.")
+print("- Random allocations are drawn uniformly among those within the budget, so on average they use less of it "
+      "(their mean size is in the table): at equal budget they are smaller models than the ILP's.")
+for u in hasb["uniform"]:
+    better = [m for m in hasb["members"] if m["accuracy"] >= u["accuracy"] and m["sizeBytes"] < u["sizeBytes"]]
+    if better:
+        m = min(better, key=lambda m: m["sizeBytes"])
+        print(f"- Against the uniform {u['bits']}-bit model of the same SuperNet ({u['sizeBytes'] / 1024:.1f} KiB, "
+              f"{100 * u['accuracy']:.2f} %): the ILP member of ω={m['budget']:g} ({bits(m)}) is "
+              f"{100 * (1 - m['sizeBytes'] / u['sizeBytes']):.0f} % smaller at {100 * m['accuracy']:.2f} %.")
+gains = [100 * (u["accuracy"] - joint["accuracy"][str(u["bits"])]) for p in (hasb, unif) for u in p["uniform"]]
+print(f"- The SuperNets' uniform models score {min(gains):+.2f} to {max(gains):+.2f} points against the "
+      "multi-precision run they start from; this mixes the SuperNet's extra epoch of training with the BatchNorm re-estimation, which these runs do not "
+      "separate.")
