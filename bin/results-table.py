@@ -60,3 +60,7 @@ if os.path.exists(bench):
     print("```")
     print(open(bench).read().rstrip())
     print("```")
+
+print("\n## Mixed precision\n")
+print("The HASB SuperNet, ILP search and their baselines on the same data are in\n"
+      "[`RESULTS-mixed-precision.md`](RESULTS-mixed-precision.md) (`bin/results-mixed`).")
