@@ -43,6 +43,7 @@ public final class DemoCommand extends BitswitchCommand {
     String fp32Bundle = Runs.child(pretrainDir, Runs.BUNDLE_DIR);
     String bundle = Runs.child(runDir, Runs.BUNDLE_DIR);
     Map<String, Double> accuracy = new LinkedHashMap<>();
+    Map<String, Object> pareto;
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -74,7 +75,7 @@ public final class DemoCommand extends BitswitchCommand {
       String supernetDir = Runs.child(runDir, SUPERNET_DIR);
       Stages.Outcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
           Stages.Checkpointing.NONE, metrics);
-      Map<String, Object> pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
+      pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
           traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
       double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
       Map<String, Object> fields = new LinkedHashMap<>();
@@ -96,6 +97,8 @@ public final class DemoCommand extends BitswitchCommand {
       metrics.succeeded();
     }
     Runs.printAccuracy(stdout(), accuracy);
+    stdout().println("mixed precision (ILP front, search." + config.search().budget().configName() + " budgets):");
+    SearchCommand.print(stdout(), pareto);
     stdout().println(runDir);
     return 0;
   }

@@ -82,7 +82,8 @@ public final class SearchCommand extends BitswitchCommand {
     return pareto;
   }
 
-  private static void print(PrintWriter w, Map<String, Object> pareto) {
+  /** The front as a table: budget, layer bits, deployed size, average bits, accuracy. */
+  static void print(PrintWriter w, Map<String, Object> pareto) {
     w.printf(Locale.ROOT, "%-8s %-40s %12s %10s %9s%n", "budget", "layer bits", "size (KiB)", "avg bits", "accuracy");
     for (Object row : (List<?>) pareto.get("members")) {
       Map<?, ?> r = (Map<?, ?>) row;

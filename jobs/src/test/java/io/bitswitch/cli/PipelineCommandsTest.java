@@ -93,6 +93,8 @@ class PipelineCommandsTest {
         "search.random-draws=0", "--set", "search.bn-recalibration-batches=1"));
     Path runDir = dir.resolve("demo");
     assertEquals(runDir.toString(), lastLine(demo.out()));
+    assertTrue(demo.out().contains("ILP front") && demo.out().contains("conv2="),
+        demo.out());
     JsonNode report = json(runDir.resolve(Runs.REPORT_FILE));
     assertEquals(List.of("32", "4", "2"), iterable(report.get("accuracy").fieldNames()));
     assertEquals("quick", report.get("profile").asText());
