@@ -303,7 +303,7 @@ public final class Stages {
     HasbSampler sampler = new HasbSampler(precisions, sensitive, settings.sampling(), settings.sigmaMax(),
         options.epochs(), options.seed());
     long[][] draws = new long[layers.size()][precisions.length];
-    trainer.passPlan(new MultiPrecisionTrainer.PassPlan() {
+    MultiPrecisionTrainer.PassPlan plan = new MultiPrecisionTrainer.PassPlan() {
       @Override
       public int[] nominal() {
         return precisions.clone();
@@ -317,15 +317,19 @@ public final class Stages {
         }
         return configs;
       }
-    }).onPasses((step, configs) -> {
-      for (int[] config : configs) {
-        for (int l = 0; l < config.length; l++) {
-          for (int k = 0; k < precisions.length; k++) {
-            if (precisions[k] == config[l]) {
-              draws[l][k]++;
-            }
+    };
+    java.util.function.Consumer<int[]> count = config -> {
+      for (int l = 0; l < config.length; l++) {
+        for (int k = 0; k < precisions.length; k++) {
+          if (precisions[k] == config[l]) {
+            draws[l][k]++;
           }
         }
+      }
+    };
+    trainer.passPlan(plan).onPasses((step, configs) -> {
+      for (int[] config : configs) {
+        count.accept(config);
         listener.hasbDraw(config);
       }
     });
@@ -334,26 +338,13 @@ public final class Stages {
     float[] resumed = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
     int startStep = resumed == null ? 0 : adam.resumedStep;
     float[] theta = resumed != null ? resumed : ModelBundles.toTheta(init, trainer.driverGraph());
-    if (resumed != null) {
-      // The draw counts of the steps already done: the draws depend only on (seed, step, pass).
-      int perEpoch = Math.max(1, trainer.totalSteps(d.train()) / options.epochs());
-      for (int step = 0; step < startStep; step++) {
-        int[][] configs = new int[precisions.length][];
-        for (int k = 0; k < precisions.length; k++) {
-          configs[k] = sampler.draw(step, k, step / perEpoch);
-        }
-        for (int[] config : configs) {
-          for (int l = 0; l < config.length; l++) {
-            for (int k = 0; k < precisions.length; k++) {
-              if (precisions[k] == config[l]) {
-                draws[l][k]++;
-              }
-            }
-          }
-        }
+    int total = trainer.totalSteps(d.train());
+    // A resumed run counts the draws of the steps already done: they depend only on (seed, step, pass).
+    for (int step = 0; step < startStep; step++) {
+      for (int[] config : plan.configurations(step, step / (total / options.epochs()))) {
+        count.accept(config);
       }
     }
-    int total = trainer.totalSteps(d.train());
     trainer.onStep(new ProgressPrinter("supernet", total, options.epochs(), options.logEvery(), progress)
         .andThen(listener::step));
     trainer.train(d.train(), theta, false, startStep, adam,

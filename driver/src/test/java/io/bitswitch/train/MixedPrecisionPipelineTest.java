@@ -211,4 +211,30 @@ class MixedPrecisionPipelineTest {
     raw.forEach((k, v) -> out.put(k, ((Number) v).intValue()));
     return out;
   }
+
+  /** A resumed SuperNet publishes the bundle of an uninterrupted one, draw counts included. */
+  @Test
+  void resumedSupernetPublishesTheSameBundle() throws Exception {
+    Stages.SupernetSettings hasb = new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0);
+    Path a = dir.resolve("sn-a");
+    Stages.Outcome whole = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false), hasb, traces,
+        multiPrecision, a.resolve("bundle").toUri().toString(),
+        new Stages.Checkpointing(a.resolve("state").toUri().toString(), 8, false), TrainingPipelineTest.QUIET,
+        Stages.Listener.NONE);
+    Path b = dir.resolve("sn-b");
+    Path src = a.resolve("state").resolve("step-000008");
+    Path dst = b.resolve("state").resolve("step-000008");
+    Files.createDirectories(dst);
+    for (String f : new String[] {"state.safetensors", "manifest.json"}) {
+      Files.copy(src.resolve(f), dst.resolve(f));
+    }
+    Stages.Outcome resumed = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false), hasb, traces,
+        multiPrecision, b.resolve("bundle").toUri().toString(),
+        new Stages.Checkpointing(b.resolve("state").toUri().toString(), 8, true), TrainingPipelineTest.QUIET,
+        Stages.Listener.NONE);
+    assertEquals(9, resumed.history().get(0).step());
+    assertEquals(whole.bundle().manifest().extra(), resumed.bundle().manifest().extra());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE),
+        resumed.bundle().encode().get(Bundle.TENSORS_FILE));
+  }
 }
