@@ -27,9 +27,14 @@ import org.apache.spark.broadcast.Broadcast;
  * batch (its shard, permuted per epoch with a seed) and returns per-precision gradient sums, loss
  * sums and BatchNorm statistics; the driver collects them in partition order and sums them there,
  * so the result does not depend on task timing (Spark's tree aggregation merges in completion
- * order, which would make float sums irreproducible). The driver then applies, in descending b,
- * Adam at the cosine-annealed base rate for weights and BatchNorm, and at the ALRS rate λ_b for
- * quantization scales, and updates the running BatchNorm statistics of set b.
+ * order, which would make float sums irreproducible).
+ *
+ * <p>{@link UpdateMode#SEQUENTIAL} (the default) runs one round per precision, high to low, and
+ * updates after each: Adam at the cosine-annealed base rate for weights and BatchNorm, at the ALRS
+ * rate λ_b for quantization scales, then the running BatchNorm statistics of set b; the next
+ * precision's gradient is taken at the updated parameters. {@link UpdateMode#AVERAGED} takes every
+ * precision's gradient in one round and then one Adam step per segment (see
+ * {@code averagedUpdate}). No mode takes two optimiser steps on gradients from the same parameters.
  *
  * <p>What a step's passes run is a {@link PassPlan}: by default one uniform pass per precision; the
  * HASB SuperNet stage (ALGORITHM §6) gives each pass per-layer bit-widths. A mixed pass updates
@@ -46,6 +51,7 @@ public final class MultiPrecisionTrainer {
   private Consumer<StepRecord> listener = r -> { };
   private PassPlan passPlan;
   private PassListener passListener = (step, configs) -> { };
+  private float[] startParameters;
 
   /**
    * The per-layer bit-widths of every pass of a step. Configurations are indexed like
@@ -109,6 +115,14 @@ public final class MultiPrecisionTrainer {
   /** Steps taken so far, in order. */
   public List<StepRecord> history() {
     return history;
+  }
+
+  /**
+   * θ as the last {@link #train} call started its first step (after the activation scales were
+   * initialised), or null before any.
+   */
+  public float[] startParameters() {
+    return startParameters;
   }
 
   /** The layout of θ. */
@@ -203,6 +217,7 @@ public final class MultiPrecisionTrainer {
       }
       driverGraph.initActivationScales(theta, x, n);
     }
+    startParameters = theta.clone();
     int[] precisions = passPlan.nominal();
     for (int step = startStep; step < total; step++) {
       long t0 = System.nanoTime();
@@ -212,17 +227,33 @@ public final class MultiPrecisionTrainer {
       int[][] configs = passPlan.configurations(step, epoch);
       double[] loss = new double[precisions.length];
       double[] scaleLr = new double[precisions.length];
-      if (options.sequential()) {
+      if (options.updateMode() == UpdateMode.SEQUENTIAL) {
+        float[][] teachers = null;
         for (int k = 0; k < precisions.length; k++) {
-          PassSums sums = round(shards, theta, new int[][] {configs[k]}, batches, inEpoch, epoch, seed);
+          PassSums sums = round(shards, theta, new int[][] {configs[k]}, batches, inEpoch, epoch, seed, teachers);
+          teachers = sums.teachers;
           loss[k] = sums.loss[0] / sums.examples;
-          scaleLr[k] = apply(theta, adam, precisions[k], configs[k], sums.gradient[0], sums.bnStats[0], sums.examples, lr);
+          float[] grad = mean(sums.gradient[0], sums.examples);
+          int[] config = configs[k];
+          double[] layerRates = scaleRates(grad, precisions[k], config, lr);
+          scaleLr[k] = layerRates[layerRates.length - 1];
+          adam.update(theta, grad, s -> driverGraph.activeIn(s, config),
+              s -> s.isScale() ? layerRates[layerIndex(s.layer())] : lr, options.weightDecay());
+          driverGraph.updateBatchNormStatistics(theta, config, sums.bnStats[0], options.bnMomentum());
         }
       } else {
-        PassSums sums = round(shards, theta, configs, batches, inEpoch, epoch, seed);
+        PassSums sums = round(shards, theta, configs, batches, inEpoch, epoch, seed, null);
+        float[][] grads = new float[precisions.length][];
+        double[][] rates = new double[precisions.length][];
         for (int k = 0; k < precisions.length; k++) {
           loss[k] = sums.loss[k] / sums.examples;
-          scaleLr[k] = apply(theta, adam, precisions[k], configs[k], sums.gradient[k], sums.bnStats[k], sums.examples, lr);
+          grads[k] = mean(sums.gradient[k], sums.examples);
+          rates[k] = scaleRates(grads[k], precisions[k], configs[k], lr);
+          scaleLr[k] = rates[k][rates[k].length - 1];
+        }
+        averagedUpdate(theta, adam, configs, grads, rates, lr);
+        for (int k = 0; k < precisions.length; k++) {
+          driverGraph.updateBatchNormStatistics(theta, configs[k], sums.bnStats[k], options.bnMomentum());
         }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -249,14 +280,22 @@ public final class MultiPrecisionTrainer {
     for (int k = 0; k < configs.length; k++) {
       configs[k] = driverGraph.uniform(roundPrecisions[k]);
     }
-    return round(shards, theta, configs, batches, inEpoch, epoch, seed);
+    return round(shards, theta, configs, batches, inEpoch, epoch, seed, null);
   }
 
-  /** The summed gradients of one pass per configuration, at θ (one distributed round). */
+  /**
+   * The summed gradients of one pass per configuration, at θ (one distributed round).
+   *
+   * <p>With distillation on, the passes learn from a teacher: {@code teachers} (per partition, the
+   * softmax of an earlier round's highest-precision pass over the same slice) or, when null, the
+   * round's own first pass, whose softmax the result then carries in {@link PassSums#teachers}.
+   */
   PassSums round(JavaRDD<Shard> shards, float[] theta, int[][] configs, int[] batches,
-      int inEpoch, int epoch, long seed) {
+      int inEpoch, int epoch, long seed, float[][] teachers) {
     Broadcast<float[]> params = sc.broadcast(theta);
+    Broadcast<float[][]> given = teachers == null ? null : sc.broadcast(teachers);
     ModelSpec model = spec;
+    Distillation distill = options.distillation();
     try {
       List<PassSums> parts = shards.map(shard -> {
         QuantizedGraph g = model.graph();
@@ -268,58 +307,134 @@ public final class MultiPrecisionTrainer {
         }
         Batch b = gather(shard, pos);
         float[] th = params.value();
+        float[] teacher = given == null ? null : given.value()[p];
         for (int k = 0; k < configs.length; k++) {
-          sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k]);
+          if (distill.enabled() && teacher != null) {
+            sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k],
+                teacher, distill.weight(), distill.temperature(), null);
+          } else {
+            float[] out = distill.enabled() ? new float[pos.length * g.classes()] : null;
+            sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k],
+                null, 0, 1, out);
+            teacher = out;
+          }
         }
         sums.examples = pos.length;
+        sums.teachers = given == null && teacher != null ? new float[][] {teacher} : null;
         return sums;
       }).collect();
+      float[][] roundTeachers = null;
+      if (parts.get(0).teachers != null) {
+        roundTeachers = new float[parts.size()][];
+        for (int i = 0; i < parts.size(); i++) {
+          roundTeachers[i] = parts.get(i).teachers[0];
+        }
+      }
       PassSums total = parts.get(0);
       for (int i = 1; i < parts.size(); i++) {
         total.add(parts.get(i));
       }
+      total.teachers = roundTeachers != null ? roundTeachers : teachers;
       return total;
     } finally {
       params.destroy();
+      if (given != null) {
+        given.destroy();
+      }
     }
   }
 
-  /**
-   * Applies one pass's update; returns the scale learning rate at the nominal precision (ALRS λ_b,
-   * NaN for FP32).
-   */
-  private double apply(float[] theta, Adam adam, int nominal, int[] config, float[] gradSum, double[] bnStats,
-      long examples, double lr) {
-    ParamLayout layout = driverGraph.layout();
+  private static float[] mean(float[] gradSum, long examples) {
     float[] grad = new float[gradSum.length];
     for (int i = 0; i < grad.length; i++) {
       grad[i] = (float) (gradSum[i] / examples);
     }
-    double scaleLr = Double.NaN;
-    Map<String, Double> layerScaleLr = new HashMap<>();
-    if (spec.quantized()) {
-      int h = layout.highest();
-      List<LayerInfo> q = driverGraph.quantizedLayers();
-      double gBar = 0;
-      if (options.alrs()) {
-        double[] terms = new double[q.size()];
-        for (int l = 0; l < q.size(); l++) {
-          Segment ws = layout.get(q.get(l).name(), Kind.WEIGHT_SCALE, 0);
-          Segment as = layout.get(q.get(l).name(), Kind.ACT_SCALE, config[l]);
-          terms[l] = Alrs.layerTerm(ParamLayout.slice(grad, ws), ParamLayout.slice(grad, as));
-        }
-        gBar = Alrs.meanTerm(terms);
-        scaleLr = Alrs.rate(lr, h, nominal, gBar);
-      } else {
-        scaleLr = lr;
-      }
-      for (int l = 0; l < q.size(); l++) {
-        layerScaleLr.put(q.get(l).name(), options.alrs() ? Alrs.rate(lr, h, config[l], gBar) : lr);
+    return grad;
+  }
+
+  private int layerIndex(String layer) {
+    List<LayerInfo> q = driverGraph.quantizedLayers();
+    for (int l = 0; l < q.size(); l++) {
+      if (q.get(l).name().equals(layer)) {
+        return l;
       }
     }
-    adam.update(layout, theta, grad, s -> driverGraph.activeIn(s, config),
-        s -> s.isScale() ? layerScaleLr.get(s.layer()) : lr, options.weightDecay());
-    driverGraph.updateBatchNormStatistics(theta, config, bnStats, options.bnMomentum());
-    return scaleLr;
+    throw new IllegalArgumentException(layer);
+  }
+
+  /**
+   * The scale learning rate of every quantized layer under {@code config} (ALRS λ at the layer's
+   * bit-width, with ḡ averaged over the pass's layers; λ without ALRS), followed by the rate at the
+   * nominal precision; for an FP32 model just {NaN}.
+   */
+  private double[] scaleRates(float[] grad, int nominal, int[] config, double lr) {
+    if (!spec.quantized()) {
+      return new double[] {Double.NaN};
+    }
+    ParamLayout layout = driverGraph.layout();
+    List<LayerInfo> q = driverGraph.quantizedLayers();
+    double[] rates = new double[q.size() + 1];
+    if (!options.alrs()) {
+      Arrays.fill(rates, lr);
+      return rates;
+    }
+    int h = layout.highest();
+    double[] terms = new double[q.size()];
+    for (int l = 0; l < q.size(); l++) {
+      Segment ws = layout.get(q.get(l).name(), Kind.WEIGHT_SCALE, 0);
+      Segment as = layout.get(q.get(l).name(), Kind.ACT_SCALE, config[l]);
+      terms[l] = Alrs.layerTerm(ParamLayout.slice(grad, ws), ParamLayout.slice(grad, as));
+    }
+    double gBar = Alrs.meanTerm(terms);
+    for (int l = 0; l < q.size(); l++) {
+      rates[l] = Alrs.rate(lr, h, config[l], gBar);
+    }
+    rates[q.size()] = Alrs.rate(lr, h, nominal, gBar);
+    return rates;
+  }
+
+  /**
+   * The {@code averaged} update: one Adam step per segment from the passes that used it. Shared
+   * weights, biases and each precision's BatchNorm set take the mean of their passes' gradients at
+   * λ; an activation scale takes the mean of its passes' gradients at the mean of their ALRS rates;
+   * the shared weight scales take {@code Σ_k (λ_k/λ)·g_k / n} at λ, so each precision moves them as
+   * much as its ALRS rate allows.
+   */
+  private void averagedUpdate(float[] theta, Adam adam, int[][] configs, float[][] grads, double[][] rates, double lr) {
+    ParamLayout layout = driverGraph.layout();
+    float[] combined = new float[layout.size()];
+    Map<Segment, Double> segmentLr = new HashMap<>();
+    for (Segment s : layout.segments()) {
+      if (!s.trainable()) {
+        continue;
+      }
+      int used = 0;
+      double rateSum = 0;
+      for (int k = 0; k < configs.length; k++) {
+        if (!driverGraph.activeIn(s, configs[k])) {
+          continue;
+        }
+        used++;
+        double weight = 1;
+        if (s.isScale()) {
+          double rate = rates[k][layerIndex(s.layer())];
+          rateSum += rate;
+          if (s.kind() == Kind.WEIGHT_SCALE) {
+            weight = rate / lr;
+          }
+        }
+        for (int i = s.offset(), end = i + s.length(); i < end; i++) {
+          combined[i] += (float) (weight * grads[k][i]);
+        }
+      }
+      if (used == 0) {
+        continue;
+      }
+      for (int i = s.offset(), end = i + s.length(); i < end; i++) {
+        combined[i] /= used;
+      }
+      segmentLr.put(s, s.kind() == Kind.ACT_SCALE ? rateSum / used : lr);
+    }
+    adam.update(theta, combined, segmentLr::containsKey, segmentLr::get, options.weightDecay());
   }
 }

@@ -15,6 +15,11 @@ public final class PassSums implements Serializable {
   final double[][] bnStats;
   final double[] loss;
   long examples;
+  /**
+   * Distillation teachers: from a task, its slice's softmax of the round's first pass (one entry);
+   * on the driver, one entry per partition in partition order. Null without distillation.
+   */
+  float[][] teachers;
 
   PassSums(int precisions, int thetaSize, int bnStatsSize) {
     gradient = new float[precisions][thetaSize];

@@ -13,6 +13,7 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelBundles;
+import io.bitswitch.model.ParameterInit;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
@@ -58,9 +59,22 @@ public final class Stages {
    * @param maxTrain training examples to use (0 = all)
    * @param maxTest test examples to use (0 = all)
    * @param evalBatch inference batch size
+   * @param init how a fresh built-in architecture's weights are drawn (custom ones keep their own)
    */
   public record Setup(String architecture, String userConfigJson, long seed, String dataUri, int partitions,
-      long maxTrain, long maxTest, int evalBatch) {}
+      long maxTrain, long maxTest, int evalBatch, ParameterInit init) {
+    /** A setup with the project's default initialisation, {@link ParameterInit#FAN_IN_UNIFORM}. */
+    public Setup(String architecture, String userConfigJson, long seed, String dataUri, int partitions,
+        long maxTrain, long maxTest, int evalBatch) {
+      this(architecture, userConfigJson, seed, dataUri, partitions, maxTrain, maxTest, evalBatch,
+          ParameterInit.FAN_IN_UNIFORM);
+    }
+
+    /** The initial θ of a fresh run of {@code graph}. */
+    float[] initialParameters(QuantizedGraph graph) {
+      return "custom".equals(architecture) ? graph.initialParameters() : graph.initialParameters(init, seed);
+    }
+  }
 
   /**
    * Where and how often training state is checkpointed.
@@ -100,7 +114,13 @@ public final class Stages {
 
   /** What a stage produced. */
   public record Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
-      int trainExamples) {}
+      int trainExamples, Map<String, Object> scaleDrift) {
+    /** An outcome without quantization scales (FP32). */
+    public Outcome(Bundle bundle, Map<String, Double> accuracy, List<StepRecord> history, double seconds,
+        int trainExamples) {
+      this(bundle, accuracy, history, seconds, trainExamples, Map.of());
+    }
+  }
 
   private record Data(Dataset dataset, JavaRDD<Shard> train, JavaRDD<Shard> test, Normalization norm) {
     /** Drops the cached shards once the stage is done with them. */
@@ -157,10 +177,10 @@ public final class Stages {
     ModelSpec spec = spec(setup, d.dataset(), new int[] {ParamLayout.FLOAT});
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
-    float[] theta = trainer.driverGraph().initialParameters();
+    float[] theta = setup.initialParameters(trainer.driverGraph());
     trainer.onStep(new ProgressPrinter("pretrain", trainer.totalSteps(d.train()), options.epochs(),
         options.logEvery(), progress).andThen(listener::step));
-    trainer.train(d.train(), theta, false, 0, new Adam(theta.length), step -> { });
+    trainer.train(d.train(), theta, false, 0, new Adam(trainer.layout(), options.scales()), step -> { });
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, new int[] {ParamLayout.FLOAT}, setup.evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
     accuracy.put(key(ParamLayout.FLOAT), acc[0]);
@@ -208,16 +228,17 @@ public final class Stages {
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
-    Adam adam = new Adam(trainer.layout().size());
+    Adam adam = new Adam(trainer.layout(), options.scales());
     String modelKey = spec.architecture() + Arrays.toString(precisions);
-    float[] resumedTheta = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
-    int startStep = resumedTheta == null ? 0 : adam.resumedStep;
+    CheckpointStore.Checkpoint resumedFrom = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
+    float[] resumedTheta = resumedFrom == null ? null : resumedFrom.arrays().get("theta");
+    int startStep = resumedFrom == null ? 0 : resumedFrom.step();
     float[] theta;
     boolean warmStart = false;
     if (resumedTheta != null) {
       theta = resumedTheta;
     } else if (init == null) {
-      theta = trainer.driverGraph().initialParameters();
+      theta = setup.initialParameters(trainer.driverGraph());
     } else {
       int[] initBits = ModelBundles.precisionsOf(init);
       if (init.manifest().fp32()) {
@@ -248,7 +269,7 @@ public final class Stages {
     int examples = d.train().map(Shard::count).reduce(Integer::sum);
     d.release();
     return new Outcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
-        examples);
+        examples, ScaleDrift.of(trainer.driverGraph(), trainer.startParameters(), theta));
   }
 
   /**
@@ -333,11 +354,11 @@ public final class Stages {
         listener.hasbDraw(config);
       }
     });
-    Adam adam = new Adam(trainer.layout().size());
+    Adam adam = new Adam(trainer.layout(), options.scales());
     String modelKey = "supernet:" + im.architecture() + Arrays.toString(precisions);
-    float[] resumed = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
-    int startStep = resumed == null ? 0 : adam.resumedStep;
-    float[] theta = resumed != null ? resumed : ModelBundles.toTheta(init, trainer.driverGraph());
+    CheckpointStore.Checkpoint resumed = resume(checkpointing, modelKey, trainer.layout().size(), adam, hadoop);
+    int startStep = resumed == null ? 0 : resumed.step();
+    float[] theta = resumed != null ? resumed.arrays().get("theta") : ModelBundles.toTheta(init, trainer.driverGraph());
     int total = trainer.totalSteps(d.train());
     // A resumed run counts the draws of the steps already done: they depend only on (seed, step, pass).
     for (int step = 0; step < startStep; step++) {
@@ -378,10 +399,10 @@ public final class Stages {
   }
 
   /**
-   * θ of the newest committed checkpoint when resuming (Adam's moments restored into {@code adam}),
+   * The newest committed checkpoint when resuming (the optimiser state restored into {@code adam}),
    * else null.
    */
-  private static float[] resume(Checkpointing checkpointing, String modelKey, int size, Adam adam,
+  private static CheckpointStore.Checkpoint resume(Checkpointing checkpointing, String modelKey, int size, Adam adam,
       Configuration hadoop) {
     if (!checkpointing.resume()) {
       return null;
@@ -393,13 +414,24 @@ public final class Stages {
       throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " was written for "
           + meta.get("model") + ", not for " + modelKey);
     }
-    float[] theta = cp.arrays().get("theta");
-    System.arraycopy(cp.arrays().get("adam.m"), 0, adam.m, 0, theta.length);
-    System.arraycopy(cp.arrays().get("adam.v"), 0, adam.v, 0, theta.length);
-    adam.updates = Long.parseLong(meta.get("adamUpdates"));
-    adam.resumedStep = cp.step();
-    return theta;
+    String counts = meta.get(ADAM_STEPS);
+    if (counts == null) {
+      throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " has no per-segment optimiser "
+          + "step counts (written by an older bitswitch); start the run again without --resume");
+    }
+    long[] steps;
+    try {
+      steps = counts.isEmpty() ? new long[0] : Arrays.stream(counts.split(",")).mapToLong(Long::parseLong).toArray();
+      adam.restore(new Adam.State(cp.arrays().get("adam.m"), cp.arrays().get("adam.v"), steps));
+    } catch (RuntimeException e) {
+      throw new CorruptDataException("checkpoint under " + checkpointing.stateUri() + " has unusable optimiser state: "
+          + e.getMessage());
+    }
+    return cp;
   }
+
+  /** Checkpoint metadata key of the optimiser's per-segment step counts (comma-separated, layout order). */
+  private static final String ADAM_STEPS = "adamSegmentSteps";
 
   /** Saves θ and Adam's moments every {@code checkpointing.every()} steps and after the last one. */
   private static java.util.function.IntConsumer checkpointer(Checkpointing checkpointing, int total, String modelKey,
@@ -407,13 +439,16 @@ public final class Stages {
     return step -> {
       boolean due = checkpointing.every() > 0 && step % checkpointing.every() == 0;
       if (checkpointing.stateUri() != null && (due || step == total)) {
+        Adam.State state = adam.snapshot();
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put("theta", theta);
-        arrays.put("adam.m", adam.m);
-        arrays.put("adam.v", adam.v);
+        arrays.put("adam.m", state.m());
+        arrays.put("adam.v", state.v());
+        String steps = Arrays.stream(state.steps()).mapToObj(Long::toString)
+            .collect(java.util.stream.Collectors.joining(","));
         long written = System.nanoTime();
         long bytes = CheckpointStore.save(checkpointing.stateUri(), step, arrays, Map.of(
-            "model", modelKey, "adamUpdates", Long.toString(adam.updates)), hadoop);
+            "model", modelKey, ADAM_STEPS, steps), hadoop);
         listener.checkpointWritten(step, (System.nanoTime() - written) / 1e9, bytes);
       }
     };

@@ -90,10 +90,11 @@ public final class ThroughputBenchmark {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, threads, ds.normalization(), (long) batchSize * (steps + warmup));
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", shape, ds.numClasses(), 1, bits.descending());
-    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec,
-        new TrainOptions(1, batchSize, 1e-3, 5e-5, true, false, 0.1, 1, 1000));
+    TrainOptions options = new TrainOptions(1, batchSize, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
+        ScaleParameterisation.LINEAR, Distillation.NONE, 0.1, 1, 1000);
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     float[] theta = trainer.driverGraph().initialParameters();
-    trainer.train(shards, theta, true, 0, new Adam(theta.length), s -> { });
+    trainer.train(shards, theta, true, 0, new Adam(trainer.layout(), options.scales()), s -> { });
     List<StepRecord> measured = trainer.history().subList(warmup, trainer.history().size());
     double seconds = measured.stream().mapToDouble(StepRecord::seconds).sum();
     double images = (double) measured.size() * batchSize / seconds;

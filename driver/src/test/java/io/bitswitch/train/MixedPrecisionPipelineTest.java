@@ -45,13 +45,13 @@ class MixedPrecisionPipelineTest {
     spark = SparkSessions.create("local[2]", "bitswitch-test", Map.of());
     hadoop = spark.sparkContext().hadoopConfiguration();
     String fp = dir.resolve("fp").toUri().toString();
-    Stages.pretrain(spark, setup(), TrainingPipelineTest.options(1, false), fp, TrainingPipelineTest.QUIET);
+    Stages.pretrain(spark, setup(), TrainingPipelineTest.options(1), fp, TrainingPipelineTest.QUIET);
     multiPrecision = dir.resolve("mp").toUri().toString();
-    Stages.train(spark, setup(), TrainingPipelineTest.options(1, false), BitWidthSet.of(BITS), fp, multiPrecision,
+    Stages.train(spark, setup(), TrainingPipelineTest.options(1), BitWidthSet.of(BITS), fp, multiPrecision,
         TrainingPipelineTest.QUIET);
     traces = SensitivityAnalysis.analyse(spark, fp, TrainingPipelineTest.DATA, 2, 128, 5, 4, 1e-3);
     supernet = dir.resolve("supernet").toUri().toString();
-    supernetOutcome = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false),
+    supernetOutcome = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1),
         new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), traces, multiPrecision, supernet,
         Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE);
   }
@@ -89,7 +89,7 @@ class MixedPrecisionPipelineTest {
   @Test
   void uniformSamplingIsTheBaselineWithoutHessianInformation() {
     String uniform = dir.resolve("uniform").toUri().toString();
-    Stages.Outcome out = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false),
+    Stages.Outcome out = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1),
         new Stages.SupernetSettings(HasbSampler.Sampling.UNIFORM, 1.0), traces, multiPrecision, uniform,
         Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE);
     Map<?, ?> section = (Map<?, ?>) out.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
@@ -102,12 +102,12 @@ class MixedPrecisionPipelineTest {
     SensitivityAnalysis.Result foreign = new SensitivityAnalysis.Result("resnet20", "fp32", 1, 1, 1, 1, 1, 1e-3, true,
         1e-3, 1, traces.layers());
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> Stages.supernet(spark, setup(),
-        TrainingPipelineTest.options(1, false), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), foreign,
+        TrainingPipelineTest.options(1), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), foreign,
         multiPrecision, target, Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE));
     assertTrue(e.getMessage().contains("'resnet20'") && e.getMessage().contains("'fmnist-cnn'"), e.getMessage());
     String fp = dir.resolve("fp").toUri().toString();
     e = assertThrows(InvalidInputException.class, () -> Stages.supernet(spark, setup(),
-        TrainingPipelineTest.options(1, false), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), traces,
+        TrainingPipelineTest.options(1), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), traces,
         fp, target, Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE));
     assertTrue(e.getMessage().contains("FP32"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("refused")));
@@ -217,7 +217,7 @@ class MixedPrecisionPipelineTest {
   void resumedSupernetPublishesTheSameBundle() throws Exception {
     Stages.SupernetSettings hasb = new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0);
     Path a = dir.resolve("sn-a");
-    Stages.Outcome whole = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false), hasb, traces,
+    Stages.Outcome whole = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1), hasb, traces,
         multiPrecision, a.resolve("bundle").toUri().toString(),
         new Stages.Checkpointing(a.resolve("state").toUri().toString(), 8, false), TrainingPipelineTest.QUIET,
         Stages.Listener.NONE);
@@ -228,7 +228,7 @@ class MixedPrecisionPipelineTest {
     for (String f : new String[] {"state.safetensors", "manifest.json"}) {
       Files.copy(src.resolve(f), dst.resolve(f));
     }
-    Stages.Outcome resumed = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1, false), hasb, traces,
+    Stages.Outcome resumed = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1), hasb, traces,
         multiPrecision, b.resolve("bundle").toUri().toString(),
         new Stages.Checkpointing(b.resolve("state").toUri().toString(), 8, true), TrainingPipelineTest.QUIET,
         Stages.Listener.NONE);

@@ -53,19 +53,24 @@ class TrainingPipelineTest {
     return new Stages.Setup("fmnist-cnn", "", 3, DATA, 2, maxTrain, 500, 250);
   }
 
-  static TrainOptions options(int epochs, boolean sequential) {
-    return new TrainOptions(epochs, 64, 2e-3, 5e-5, true, sequential, 0.1, 3, 1000);
+  static TrainOptions options(int epochs) {
+    return options(epochs, UpdateMode.SEQUENTIAL);
+  }
+
+  static TrainOptions options(int epochs, UpdateMode mode) {
+    return new TrainOptions(epochs, 64, 2e-3, 5e-5, true, mode, ScaleParameterisation.LINEAR, Distillation.NONE, 0.1,
+        3, 1000);
   }
 
   @Test
   void pretrainThenJointQatLowersLossAtEveryPrecisionAndEvaluatesExactlyFromTheBundle() {
     String fp = dir.resolve("fp").toUri().toString();
-    Stages.Outcome pre = Stages.pretrain(spark, setup(2048), options(1, false), fp, QUIET);
+    Stages.Outcome pre = Stages.pretrain(spark, setup(2048), options(1), fp, QUIET);
     assertTrue(pre.accuracy().get("32") > 0.5, "FP32 accuracy " + pre.accuracy());
 
     String q = dir.resolve("q").toUri().toString();
     BitWidthSet bits = BitWidthSet.of(8, 6, 4, 2);
-    Stages.Outcome out = Stages.train(spark, setup(2048), options(1, false), bits, fp, q, QUIET);
+    Stages.Outcome out = Stages.train(spark, setup(2048), options(1), bits, fp, q, QUIET);
     List<StepRecord> h = out.history();
     assertEquals(32, h.size());
     for (int k = 0; k < 4; k++) {
@@ -73,6 +78,16 @@ class TrainingPipelineTest {
       int n = h.size();
       double last = (h.get(n - 1).loss()[k] + h.get(n - 2).loss()[k] + h.get(n - 3).loss()[k]) / 3;
       assertTrue(last < first, "precision " + bits.get(k) + ": loss " + first + " -> " + last);
+    }
+    // Healthy from the start: no precision's loss rises above 1.5x its first value in the first 20
+    // steps (the withdrawn fused mode jumped 25x at step 2).
+    for (int k = 0; k < 4; k++) {
+      double first = h.get(0).loss()[k];
+      for (int step = 1; step < 20; step++) {
+        double l = h.get(step).loss()[k];
+        assertTrue(l <= 1.5 * first, "precision " + bits.get(k) + ": loss " + l + " at step " + (step + 1)
+            + " against " + first + " at step 1");
+      }
     }
     // ALRS must not freeze the scales: λ_b > 0 on some steps for every precision.
     for (int k = 0; k < 4; k++) {
@@ -89,12 +104,13 @@ class TrainingPipelineTest {
   }
 
   @Test
-  void sequentialModeRunsAndSingleBitIsOrdinaryQat() {
-    String q = dir.resolve("seq").toUri().toString();
-    Stages.Outcome out = Stages.train(spark, setup(512), options(1, true), BitWidthSet.of(4, 2), null, q, QUIET);
+  void averagedModeRunsAndSingleBitIsOrdinaryQat() {
+    String q = dir.resolve("averaged").toUri().toString();
+    Stages.Outcome out = Stages.train(spark, setup(512), options(1, UpdateMode.AVERAGED), BitWidthSet.of(4, 2), null, q,
+        QUIET);
     assertEquals(8, out.history().size());
     String single = dir.resolve("single").toUri().toString();
-    Stages.Outcome one = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(4), null, single, QUIET);
+    Stages.Outcome one = Stages.train(spark, setup(512), options(1), BitWidthSet.of(4), null, single, QUIET);
     assertEquals(List.of(4), one.bundle().manifest().bits());
   }
 
@@ -104,7 +120,7 @@ class TrainingPipelineTest {
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), 256);
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, 3, new int[] {8, 4});
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options(1, false));
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options(1));
     float[] theta = trainer.driverGraph().initialParameters();
     int[] batches = MultiPrecisionTrainer.partitionBatches(64, 2);
     PassSums distributed = trainer.round(shards, theta, new int[] {8, 4}, batches, 1, 0, 3);
@@ -138,7 +154,7 @@ class TrainingPipelineTest {
     assertThrows(InvalidInputException.class, () -> BitWidthSet.of(8, 9));
     Exception missing = assertThrows(RuntimeException.class, () -> Stages.train(spark,
         new Stages.Setup("fmnist-cnn", "", 3, dir.resolve("no-such-data").toString(), 2, 256, 100, 100),
-        options(1, false), BitWidthSet.of(8, 4), null, out, QUIET));
+        options(1), BitWidthSet.of(8, 4), null, out, QUIET));
     assertTrue(missing.getMessage().contains("no-such-data"), missing.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
   }
@@ -146,7 +162,7 @@ class TrainingPipelineTest {
   @Test
   void resumedRunPublishesTheSameBundleAsAnUninterruptedOne() throws Exception {
     Path a = dir.resolve("ck-a");
-    Stages.Outcome whole = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+    Stages.Outcome whole = Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
         a.resolve("bundle").toUri().toString(), new Stages.Checkpointing(a.resolve("state").toUri().toString(), 4, false),
         QUIET);
     assertEquals(8, whole.history().size());
@@ -160,7 +176,7 @@ class TrainingPipelineTest {
       java.nio.file.Files.copy(src.resolve(f), dst.resolve(f));
     }
     Stages.Checkpointing resume = new Stages.Checkpointing(b.resolve("state").toUri().toString(), 4, true);
-    Stages.Outcome resumed = Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+    Stages.Outcome resumed = Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
         b.resolve("bundle").toUri().toString(), resume, QUIET);
     assertEquals(5, resumed.history().get(0).step());
     assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE), resumed.bundle().encode().get(Bundle.TENSORS_FILE));
@@ -168,7 +184,7 @@ class TrainingPipelineTest {
     // No checkpoint to resume from, and a corrupt one: clear errors, nothing published.
     Path c = dir.resolve("ck-c");
     InvalidInputException none = assertThrows(InvalidInputException.class, () -> Stages.train(spark, setup(512),
-        options(1, false), BitWidthSet.of(8, 4), null, c.resolve("bundle").toUri().toString(),
+        options(1), BitWidthSet.of(8, 4), null, c.resolve("bundle").toUri().toString(),
         new Stages.Checkpointing(c.resolve("state").toUri().toString(), 4, true), QUIET));
     assertTrue(none.getMessage().contains("no committed checkpoint"), none.getMessage());
     Path state = b.resolve("state").resolve("step-000008").resolve("state.safetensors");
@@ -176,7 +192,7 @@ class TrainingPipelineTest {
     bytes[bytes.length - 1] ^= 1;
     java.nio.file.Files.write(state, bytes);
     io.bitswitch.CorruptDataException corrupt = assertThrows(io.bitswitch.CorruptDataException.class,
-        () -> Stages.train(spark, setup(512), options(1, false), BitWidthSet.of(8, 4), null,
+        () -> Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
             c.resolve("bundle").toUri().toString(), resume, QUIET));
     assertTrue(corrupt.getMessage().contains("checksum"), corrupt.getMessage());
     assertTrue(!BundleStore.exists(c.resolve("bundle").toUri().toString(), spark.sparkContext().hadoopConfiguration()));
@@ -184,7 +200,8 @@ class TrainingPipelineTest {
 
   @Test
   void resnet20AndAUserMultiLayerConfigurationEachTrainAFewSteps() {
-    TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, false, 0.1, 3, 1000);
+    TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL, ScaleParameterisation.LINEAR,
+        Distillation.NONE, 0.1, 3, 1000);
     Stages.Outcome resnet = Stages.train(spark, new Stages.Setup("resnet20", "", 3, DATA, 2, 96, 64, 64), opts,
         BitWidthSet.of(8, 4), null, dir.resolve("resnet").toUri().toString(), QUIET);
     assertEquals(3, resnet.history().size());
@@ -211,10 +228,10 @@ class TrainingPipelineTest {
   @Test
   void initBundleOfAnotherArchitectureOrShapeIsRefusedBeforeTraining() {
     String fp = dir.resolve("fp-small").toUri().toString();
-    Stages.pretrain(spark, setup(128), options(1, false), fp, QUIET);
+    Stages.pretrain(spark, setup(128), options(1), fp, QUIET);
     String out = dir.resolve("mismatch").toUri().toString();
     InvalidInputException arch = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
-        new Stages.Setup("resnet20", "", 3, DATA, 2, 128, 64, 64), options(1, false), BitWidthSet.of(8, 4), fp, out, QUIET));
+        new Stages.Setup("resnet20", "", 3, DATA, 2, 128, 64, 64), options(1), BitWidthSet.of(8, 4), fp, out, QUIET));
     assertTrue(arch.getMessage().contains("'fmnist-cnn'") && arch.getMessage().contains("'resnet20'"), arch.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
 
@@ -236,7 +253,7 @@ class TrainingPipelineTest {
       throw new java.io.UncheckedIOException(e);
     }
     InvalidInputException shape = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
-        new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 40, 40, 20), options(1, false), BitWidthSet.of(8, 4),
+        new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 40, 40, 20), options(1), BitWidthSet.of(8, 4),
         fp, out, QUIET));
     assertTrue(shape.getMessage().contains("[1, 28, 28]") || shape.getMessage().contains("[1,28,28]"), shape.getMessage());
     InvalidInputException evalShape = assertThrows(InvalidInputException.class, () -> Stages.evaluate(spark, fp,

@@ -6,8 +6,9 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.Architecture;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.MetricsOptions;
-import io.bitswitch.cli.config.UpdateMode;
+import io.bitswitch.cli.config.DistillMode;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.train.Distillation;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -96,22 +97,25 @@ final class Runs {
     }
     return new Stages.Setup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
         config.data().partitions(), config.data().maxTrainExamples(), config.data().maxTestExamples(),
-        config.evaluate().batchSize());
+        config.evaluate().batchSize(), config.model().init().init());
   }
 
   /** FP32 training: {@code bitswitch.pretrain}, with the BatchNorm and logging settings of {@code train}. */
   static TrainOptions pretrainOptions(BitswitchConfig config) {
     var p = config.pretrain();
     var t = config.train();
-    return new TrainOptions(p.epochs(), p.batchSize(), p.learningRate(), p.weightDecay(), false, false,
+    return TrainOptions.floatingPoint(p.epochs(), p.batchSize(), p.learningRate(), p.weightDecay(),
         t.bnMomentum(), config.seed(), t.logEvery());
   }
 
   /** Joint multi-precision training: {@code bitswitch.train}. */
   static TrainOptions trainOptions(BitswitchConfig config) {
     var t = config.train();
+    Distillation distillation = t.distill() == DistillMode.INPLACE
+        ? new Distillation(t.distillWeight(), t.distillTemperature()) : Distillation.NONE;
     return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(), t.alrs(),
-        t.updateMode() == UpdateMode.SEQUENTIAL, t.bnMomentum(), config.seed(), t.logEvery());
+        t.updateMode().mode(), t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
+        t.logEvery());
   }
 
   /**
@@ -126,6 +130,9 @@ final class Runs {
     report.put("quantize_first_last", config.model().quantizeFirstLast());
     report.put("update_mode", config.train().updateMode().configName());
     report.put("alrs", config.train().alrs());
+    report.put("scale_param", config.train().scaleParam().configName());
+    report.put("distill", config.train().distill().configName());
+    report.put("weight_init", config.model().init().configName());
     return report;
   }
 

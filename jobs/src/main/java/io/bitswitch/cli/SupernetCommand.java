@@ -70,7 +70,7 @@ public final class SupernetCommand extends BitswitchCommand {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TrainOptions t = Runs.trainOptions(config);
     TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
-        t.weightDecay(), t.alrs(), t.sequential(), t.bnMomentum(), t.seed(), t.logEvery());
+        t.weightDecay(), t.alrs(), t.updateMode(), t.scales(), t.distillation(), t.bnMomentum(), t.seed(), t.logEvery());
     Stages.Outcome outcome = Stages.supernet(spark, Runs.setup(config, data), options,
         new Stages.SupernetSettings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()), traces,
         initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err, metrics);

@@ -110,6 +110,7 @@ public final class TrainCommand extends BitswitchCommand {
       fields.put("latest_moved", gates.passed());
       fields.put("train_examples", outcome.trainExamples());
       fields.put("seconds", outcome.seconds());
+      fields.put("scale_drift", outcome.scaleDrift());
       if (!singlePrecision.isEmpty()) {
         fields.put("baselines", Map.of("single-precision", singlePrecision));
       }

@@ -63,6 +63,13 @@ class PipelineCommandsTest {
     assertEquals(mpRun.toString(), lastLine(train.out()));
     JsonNode report = json(mpRun.resolve(Runs.REPORT_FILE));
     assertEquals(2, report.get("accuracy").size(), report.toString());
+    // Every precision's activation scales and the shared weight scales report where they started and ended.
+    JsonNode drift = report.get("scale_drift");
+    for (JsonNode layers : List.of(drift.get("activation").get("4"), drift.get("activation").get("2"))) {
+      assertTrue(layers.size() > 0 && layers.elements().next().get("first").asDouble() > 0, drift.toString());
+      assertTrue(layers.elements().next().has("last"), drift.toString());
+    }
+    assertTrue(drift.get("weight").elements().next().get("mean_ratio").asDouble() > 0, drift.toString());
     assertTrue(Files.readString(mpRun.resolve(RunReportHtml.FILE)).contains("ALRS scale learning rate"));
 
     Path evalJson = dir.resolve("eval.json");

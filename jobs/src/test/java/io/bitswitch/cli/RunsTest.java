@@ -53,9 +53,13 @@ class RunsTest {
   void optionsOfEachStageComeFromTheirSections() {
     BitswitchConfig c = config("seed=9", "pretrain.epochs=3", "pretrain.batch-size=32", "pretrain.lr=0.01",
         "pretrain.weight-decay=0", "train.epochs=4", "train.batch-size=64", "train.lr=0.002", "train.alrs=false",
-        "train.update-mode=sequential", "train.bn-momentum=0.2", "train.log-every=5");
-    assertEquals(new TrainOptions(3, 32, 0.01, 0, false, false, 0.2, 9, 5), Runs.pretrainOptions(c));
-    assertEquals(new TrainOptions(4, 64, 0.002, 5e-5, false, true, 0.2, 9, 5), Runs.trainOptions(c));
+        "train.update-mode=averaged", "train.scale-param=log", "train.distill=inplace", "train.distill-weight=0.3",
+        "train.distill-temperature=2", "train.bn-momentum=0.2", "train.log-every=5");
+    assertEquals(TrainOptions.floatingPoint(3, 32, 0.01, 0, 0.2, 9, 5), Runs.pretrainOptions(c));
+    assertEquals(new TrainOptions(4, 64, 0.002, 5e-5, false, io.bitswitch.train.UpdateMode.AVERAGED,
+        io.bitswitch.train.ScaleParameterisation.LOG, new io.bitswitch.train.Distillation(0.3, 2), 0.2, 9, 5),
+        Runs.trainOptions(c));
+    assertEquals(io.bitswitch.train.Distillation.NONE, Runs.trainOptions(config()).distillation());
     assertTrue(Runs.trainOptions(config()).alrs());
   }
 
@@ -88,6 +92,7 @@ class RunsTest {
   @Test
   void reportStartsWithAccuracyAndNamesTheConventions() {
     Map<String, Object> report = Runs.report(Map.of("8", 0.9), Map.of("stage", "train"), config());
-    assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "alrs"), List.copyOf(report.keySet()));
+    assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "alrs", "scale_param",
+        "distill", "weight_init"), List.copyOf(report.keySet()));
   }
 }

@@ -47,6 +47,7 @@ public final class QuantizedGraph {
   private final List<LayerInfo> quantizedLayers;
   private final int[] bnOwner;
   private final long[] macs;
+  private DistillationLoss distillationLoss;
 
   /**
    * @param plan the quantization plan (its configuration is instantiated here)
@@ -247,6 +248,42 @@ public final class QuantizedGraph {
   }
 
   /**
+   * θ for a fresh model with weights and biases drawn by {@code init} (seeded);
+   * {@link ParameterInit#HE_NORMAL} keeps the configuration's own DL4J initialisation
+   * ({@link #initialParameters()}). Weight scales follow the drawn weights.
+   */
+  public float[] initialParameters(ParameterInit init, long seed) {
+    float[] theta = initialParameters();
+    if (init == ParameterInit.HE_NORMAL) {
+      return theta;
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (LayerInfo l : plan.layers()) {
+      if (l.role() == Role.BATCHNORM) {
+        continue;
+      }
+      double bound = 1 / Math.sqrt((double) l.weightCount() / l.outChannels());
+      Segment w = layout.find(l.name(), Kind.WEIGHT, 0);
+      for (Segment s : new Segment[] {w != null ? w : layout.get(l.name(), Kind.FLOAT_WEIGHT, 0),
+          layout.find(l.name(), Kind.BIAS, 0)}) {
+        if (s == null) {
+          continue;
+        }
+        for (int i = s.offset(), end = i + s.length(); i < end; i++) {
+          theta[i] = (float) ((2 * random.nextDouble() - 1) * bound);
+        }
+      }
+    }
+    for (Segment s : layout.segments()) {
+      if (s.kind() == Kind.WEIGHT_SCALE) {
+        float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
+        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
+      }
+    }
+    return theta;
+  }
+
+  /**
    * θ of this (quantized) layout started from a trained FP32 model's θ: latent weights, biases and
    * float layers copied; every precision's BatchNorm set (and the FP32 set) a copy of the FP32 set;
    * weight scales {@code max|w_c|/(2^(h−1)−1)}; activation scales 1 until
@@ -415,6 +452,29 @@ public final class QuantizedGraph {
    */
   public double trainPass(float[] theta, int[] layerBits, float[] x, int[] labels, int n, float[] grad,
       double[] bnStats) {
+    return trainPass(theta, layerBits, x, labels, n, grad, bnStats, null, 0, 1, null);
+  }
+
+  /**
+   * As {@link #trainPass(float[], int[], float[], int[], int, float[], double[])}, optionally with
+   * in-place distillation ({@link DistillationLoss}): the loss becomes
+   * {@code (1 − weight)·CE + weight·T²·KL(teacher^T ‖ p^T)}.
+   *
+   * @param teacher [n, classes] probabilities to learn from, or null for plain cross-entropy
+   * @param weight distillation weight α in [0, 1)
+   * @param temperature T &gt; 0
+   * @param softmaxOut receives this pass's [n, classes] softmax when non-null (a teacher for later passes)
+   */
+  public double trainPass(float[] theta, int[] layerBits, float[] x, int[] labels, int n, float[] grad,
+      double[] bnStats, float[] teacher, double weight, double temperature, float[] softmaxOut) {
+    if (teacher != null || softmaxOut != null) {
+      DistillationLoss loss = distillationLoss();
+      loss.teach(teacher, weight, temperature);
+      loss.capture(softmaxOut);
+    } else if (distillationLoss != null) {
+      distillationLoss.teach(null, 0, 1);
+      distillationLoss.capture(null);
+    }
     load(theta, layerBits, true);
     graph.setInputs(features(x, n));
     graph.setLabels(oneHot(labels, n));
@@ -481,6 +541,21 @@ public final class QuantizedGraph {
       }
     }
     return loss;
+  }
+
+  /** The output layer's {@link DistillationLoss}, installed in place of its cross-entropy on first use. */
+  private DistillationLoss distillationLoss() {
+    if (distillationLoss == null) {
+      org.deeplearning4j.nn.conf.layers.Layer conf = graph.getOutputLayer(0).conf().getLayer();
+      if (!(conf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer out)
+          || !(out.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT)) {
+        throw new io.bitswitch.InvalidInputException("in-place distillation needs a softmax cross-entropy (MCXENT) "
+            + "output layer; this model's output layer is " + conf.getClass().getSimpleName());
+      }
+      distillationLoss = new DistillationLoss();
+      out.setLossFn(distillationLoss);
+    }
+    return distillationLoss;
   }
 
   private static void add(float[] grad, Segment s, float[] values) {

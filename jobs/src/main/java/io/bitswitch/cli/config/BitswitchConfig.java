@@ -98,6 +98,10 @@ public final class BitswitchConfig {
         r.nonNegativeDouble("bitswitch.train.weight-decay"),
         r.bool("bitswitch.train.alrs"),
         r.enumValue("bitswitch.train.update-mode", UpdateMode.class),
+        r.enumValue("bitswitch.train.scale-param", ScaleParam.class),
+        r.enumValue("bitswitch.train.distill", DistillMode.class),
+        distillWeight(r),
+        r.positiveDouble("bitswitch.train.distill-temperature"),
         r.openUnitRatio("bitswitch.train.bn-momentum"),
         r.nonNegativeInt("bitswitch.train.checkpoint-every"),
         r.positiveInt("bitswitch.train.log-every"));
@@ -258,7 +262,17 @@ public final class BitswitchConfig {
           + architecture.configName() + "); remove it or set the architecture to custom");
     }
     return new ModelOptions(architecture, file.isEmpty() ? Optional.empty() : Optional.of(file),
-        r.bool("bitswitch.model.quantize-first-last"));
+        r.bool("bitswitch.model.quantize-first-last"),
+        r.enumValue("bitswitch.model.init", InitScheme.class));
+  }
+
+  private static double distillWeight(OptionReader r) {
+    double w = r.openUnitRatio("bitswitch.train.distill-weight");
+    if (w >= 1) {
+      throw new InvalidInputException("bitswitch.train.distill-weight must be a number in (0, 1) (1 would drop the "
+          + "labels), got " + w);
+    }
+    return w;
   }
 
   private static MetricsOptions readMetrics(OptionReader r) {

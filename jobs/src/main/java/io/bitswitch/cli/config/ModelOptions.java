@@ -10,5 +10,7 @@ import java.util.Optional;
  *     is {@link Architecture#CUSTOM}
  * @param quantizeFirstLast whether the first and last layers are quantized too (false keeps them
  *     in FP32, the paper's convention)
+ * @param init how a fresh built-in architecture's weights are drawn (custom ones keep their own)
  */
-public record ModelOptions(Architecture architecture, Optional<String> customConfig, boolean quantizeFirstLast) {}
+public record ModelOptions(Architecture architecture, Optional<String> customConfig, boolean quantizeFirstLast,
+    InitScheme init) {}

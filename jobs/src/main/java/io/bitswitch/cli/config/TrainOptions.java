@@ -9,9 +9,13 @@ import io.bitswitch.quant.BitWidthSet;
  * @param epochs passes over the training data, at least 1
  * @param batchSize global mini-batch size, at least 1
  * @param learningRate Adam base learning rate of weights and BatchNorm parameters, positive
- * @param weightDecay decoupled weight decay of weights and BatchNorm parameters, at least 0
+ * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient), at least 0
  * @param alrs whether the quantization scales' learning rates are scaled per bit-width (ALRS)
- * @param updateMode fused (one distributed round per step) or sequential (one per bit-width)
+ * @param updateMode sequential (one distributed round and update per bit-width) or averaged (one round per step)
+ * @param scaleParam how the quantization scales are parameterised for the optimiser
+ * @param distill whether lower precisions also learn from the highest one's softmax
+ * @param distillWeight share α of the distillation term, in (0, 1)
+ * @param distillTemperature softmax temperature of the distillation term, positive
  * @param bnMomentum weight of the newest batch in the BatchNorm running statistics, in (0, 1]
  * @param checkpointEvery steps between resumable checkpoints; 0 disables periodic checkpoints
  * @param logEvery steps between progress log lines when the output is not a terminal, at least 1
@@ -24,6 +28,10 @@ public record TrainOptions(
     double weightDecay,
     boolean alrs,
     UpdateMode updateMode,
+    ScaleParam scaleParam,
+    DistillMode distill,
+    double distillWeight,
+    double distillTemperature,
     double bnMomentum,
     int checkpointEvery,
     int logEvery) {}

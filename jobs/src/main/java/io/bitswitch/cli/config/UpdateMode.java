@@ -3,24 +3,31 @@ package io.bitswitch.cli.config;
 /** How a multi-precision training step applies the per-bit-width updates ({@code bitswitch.train.update-mode}). */
 public enum UpdateMode implements ConfigEnum {
   /**
-   * Every bit-width's gradient is computed at the step's parameters in one distributed round; the
-   * updates are then applied in descending bit-width.
+   * The paper's loop: for each bit-width, high to low, a gradient round at the current parameters
+   * and then its update (one distributed round per bit-width).
    */
-  FUSED("fused"),
+  SEQUENTIAL("sequential", io.bitswitch.train.UpdateMode.SEQUENTIAL),
   /**
-   * The paper's schedule: each bit-width's update is applied before the next bit-width's gradient
-   * is computed (one distributed round per bit-width).
+   * One distributed round per step: every bit-width's gradient at the step's parameters, then one
+   * Adam step per parameter segment.
    */
-  SEQUENTIAL("sequential");
+  AVERAGED("averaged", io.bitswitch.train.UpdateMode.AVERAGED);
 
   private final String configName;
+  private final io.bitswitch.train.UpdateMode mode;
 
-  UpdateMode(String configName) {
+  UpdateMode(String configName, io.bitswitch.train.UpdateMode mode) {
     this.configName = configName;
+    this.mode = mode;
   }
 
   @Override
   public String configName() {
     return configName;
+  }
+
+  /** The trainer's mode. */
+  public io.bitswitch.train.UpdateMode mode() {
+    return mode;
   }
 }

@@ -49,10 +49,11 @@ class BitswitchConfigTest {
   void defaultsMatchTheReferenceFile() {
     BitswitchConfig c = BitswitchConfig.defaults();
     assertEquals(42L, c.seed());
-    assertEquals(new ModelOptions(Architecture.FMNIST_CNN, Optional.empty(), false), c.model());
+    assertEquals(new ModelOptions(Architecture.FMNIST_CNN, Optional.empty(), false, InitScheme.FAN_IN_UNIFORM), c.model());
     assertEquals(new DataOptions(2, 0, 0), c.data());
     assertEquals(new PretrainOptions(2, 128, 1e-3, 5e-5), c.pretrain());
-    assertEquals(new TrainOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.FUSED, 0.1, 100, 20),
+    assertEquals(new TrainOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
+        ScaleParam.LINEAR, DistillMode.NONE, 0.5, 1.0, 0.1, 100, 20),
         c.train());
     assertEquals(new SensitivityOptions(1024, 100, 1e-3), c.sensitivity());
     assertEquals(new SupernetOptions(1, 1.0, SupernetSampling.HASB), c.supernet());
@@ -142,8 +143,16 @@ class BitswitchConfigTest {
   void badEnumValuesListTheAllowedOnes() {
     assertEquals("bitswitch.model.architecture must be one of fmnist-cnn, resnet20, custom, got 'vgg'",
         refusedWithSets("model.architecture=vgg"));
-    assertEquals("bitswitch.train.update-mode must be one of fused, sequential, got 'lazy'",
+    assertEquals("bitswitch.train.update-mode must be one of sequential, averaged, got 'lazy'",
         refusedWithSets("train.update-mode=lazy"));
+    assertEquals("bitswitch.train.scale-param must be one of linear, log, got 'exp'",
+        refusedWithSets("train.scale-param=exp"));
+    assertEquals("bitswitch.train.distill must be one of none, inplace, got 'teacher'",
+        refusedWithSets("train.distill=teacher"));
+    assertEquals("bitswitch.model.init must be one of fan-in-uniform, he-normal, got 'xavier'",
+        refusedWithSets("model.init=xavier"));
+    assertContains(refusedWithSets("train.distill-weight=1"), "bitswitch.train.distill-weight must be a number in (0, 1)");
+    assertContains(refusedWithSets("train.distill-temperature=0"), "bitswitch.train.distill-temperature must be a number > 0");
     assertEquals("bitswitch.demo.profile must be one of quick, full, got 'medium'", refusedWithSets("demo.profile=medium"));
   }
 

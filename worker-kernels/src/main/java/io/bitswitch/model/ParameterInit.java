@@ -1,0 +1,15 @@
+package io.bitswitch.model;
+
+/**
+ * How a fresh built-in architecture's weights and biases are drawn (docs/design/method.md §4). A
+ * custom DL4J configuration keeps its own initialisation.
+ */
+public enum ParameterInit {
+  /**
+   * Weights and biases uniform in ±1/√fan_in (fan_in = inputs per output channel: in-channels ×
+   * kernel area, or dense inputs), PyTorch's default for {@code Conv2d} and {@code Linear}.
+   */
+  FAN_IN_UNIFORM,
+  /** DL4J's {@code WeightInit.RELU} (He-normal, std √(2/fan_in)) on weights, zero biases. */
+  HE_NORMAL
+}
