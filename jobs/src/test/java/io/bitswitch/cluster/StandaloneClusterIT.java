@@ -3,12 +3,12 @@ package io.bitswitch.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.CommonOptions;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +45,8 @@ class StandaloneClusterIT {
   @Test
   @Timeout(value = 35, unit = java.util.concurrent.TimeUnit.MINUTES)
   void trainAndEvaluateThroughSparkSubmitOnTwoWorkers() throws Exception {
+    RequiredPackages.require("dataset-fashion-mnist");
     Path data = Path.of(CommonOptions.DEFAULT_DATASET_DIR);
-    assumeTrue(Files.isDirectory(data), "dataset-fashion-mnist is installed");
     Path sparkJar = Path.of(required("bitswitch.it.spark-jar"));
     assertTrue(Files.isRegularFile(sparkJar), sparkJar + " exists (built by the package phase; not with "
         + "-Dbitswitch.shade.skip=true)");
