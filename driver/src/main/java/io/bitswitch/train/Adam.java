@@ -11,7 +11,7 @@ import java.util.function.ToDoubleFunction;
  * Adam on the driver over θ's trainable segments, with L2 weight decay added to the gradient of
  * weight segments (PyTorch's {@code Adam(weight_decay=…)}). Quantization scales are optimised in
  * log space ({@code u = log s}, {@code ∂L/∂u = s·∂L/∂s}): steps are then relative to the scale's
- * size and scales stay positive, which ALGORITHM §1 allows ("or learn log s"). One set of moments
+ * size and scales stay positive, which docs/design/method.md §1 allows ("or learn log s"). One set of moments
  * serves every precision's update; an update at precision b touches only the segments active at b.
  */
 public final class Adam implements Serializable {

@@ -1,7 +1,7 @@
 package io.bitswitch.train;
 
 /**
- * How a training stage runs (ALGORITHM §4; defaults in conf/bitswitch.conf).
+ * How a training stage runs (docs/design/method.md §4; defaults in conf/bitswitch.conf).
  *
  * @param epochs passes over the training split
  * @param batchSize global mini-batch, split evenly across partitions

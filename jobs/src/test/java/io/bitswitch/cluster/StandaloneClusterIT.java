@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The production path (ARCHITECTURE §4, §7): the shaded {@code bitswitch-jobs-*-spark.jar} runs
+ * The production path (docs/design/architecture.md §4, §7): the shaded {@code bitswitch-jobs-*-spark.jar} runs
  * {@code train} and then {@code evaluate} under {@code spark-submit} in client mode on a real
  * standalone cluster of one master and two one-core workers on 127.0.0.1, with one executor per
  * worker. The cluster's JVMs and the driver's have Spark's jars only; bitswitch and DL4J come from
