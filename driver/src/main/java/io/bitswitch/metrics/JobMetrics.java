@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Prometheus metrics of one bitswitch job (ARCHITECTURE §6): a registry of its own, served on a
+ * The Prometheus metrics of one bitswitch job (docs/design/architecture.md §6): a registry of its own, served on a
  * live HTTP endpoint while the job runs and pushed once to a Pushgateway when it ends.
  *
  * <p>Use it as a resource around the whole job and call {@link #succeeded()} as the job's last act:

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * The resource an ILP subnet search budgets (ALGORITHM §7). Every kind is expressed in "bits" ω so
+ * The resource an ILP subnet search budgets (docs/design/method.md §7). Every kind is expressed in "bits" ω so
  * one sweep list serves every kind, and each is a weighted sum {@code Σ_l w_l · b_l^p ≤ ω^p · Σ_l w_l}:
  * <ul>
  *   <li>{@link #SIZE}: w = parameter count, p = 1 — ω is the bits per quantized weight;

@@ -20,7 +20,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
 import org.ojalgo.type.context.NumberContext;
 
 /**
- * Exact mixed-precision subnet search (ALGORITHM §7): one bit-width b_l ∈ B per quantized layer,
+ * Exact mixed-precision subnet search (docs/design/method.md §7): one bit-width b_l ∈ B per quantized layer,
  * minimising the Hessian-weighted quantization error {@code Σ_l t_l·e_l(b_l)} under one budget of
  * {@link BudgetKind}, as a 0/1 integer linear program solved by ojAlgo's branch and bound.
  *

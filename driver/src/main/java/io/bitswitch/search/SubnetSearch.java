@@ -30,7 +30,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code search} stage (ALGORITHM §7): per-layer costs from the INT-h bundle and the Hessian
+ * The {@code search} stage (docs/design/method.md §7): per-layer costs from the INT-h bundle and the Hessian
  * traces, the exact ILP ({@link SubnetIlp}) for every budget of a sweep, then each front member's
  * BatchNorm statistics re-estimated on a few training batches (no weight updates) and its accuracy
  * measured on the test split. The uniform-precision models and random per-layer allocations at

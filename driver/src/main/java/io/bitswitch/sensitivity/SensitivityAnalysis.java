@@ -35,7 +35,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code sensitivity} stage (ALGORITHM §5): per quantized layer, the Hessian trace of the FP32
+ * The {@code sensitivity} stage (docs/design/method.md §5): per quantized layer, the Hessian trace of the FP32
  * loss, estimated by Hutchinson's method with central-difference Hessian-vector products
  * ({@link Hutchinson}), distributed over Spark.
  *

@@ -17,7 +17,7 @@ import org.apache.hadoop.fs.Path;
  * any Hadoop file system: {@code file:}, {@code hdfs:}, {@code s3a:} URIs, and plain paths
  * (resolved against {@code fs.defaultFS}, the local file system by default).
  *
- * <h2>Publishing is atomic (ARCHITECTURE §5)</h2>
+ * <h2>Publishing is atomic (docs/design/architecture.md §5)</h2>
  *
  * A reader sees either the complete old bundle, the complete new one, or (object stores only, see
  * below) none, never a mixture or a half-written one.

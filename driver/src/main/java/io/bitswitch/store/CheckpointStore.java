@@ -21,7 +21,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Resumable training state under a run's {@code state/} directory (ARCHITECTURE §5):
+ * Resumable training state under a run's {@code state/} directory (docs/design/architecture.md §5):
  * {@code state/step-000123/state.safetensors} holds named float arrays (parameters, optimiser
  * moments) and string metadata; {@code state/step-000123/manifest.json}, written last, commits the
  * step with the SHA-256 of the tensors file. A step directory without its manifest was interrupted

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Hessian-aware stochastic bit-switching (ALGORITHM §6): the per-layer bit-widths of every pass of
+ * Hessian-aware stochastic bit-switching (docs/design/method.md §6): the per-layer bit-widths of every pass of
  * SuperNet training. A step has one pass per nominal bit-width b ∈ B (descending); in a pass each
  * quantized layer keeps b, or with probability σ_e re-draws its own bit-width by roulette:
  * <pre>

@@ -19,7 +19,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * One-shot joint multi-precision QAT on Spark (ALGORITHM §4, ARCHITECTURE §2); with precisions
+ * One-shot joint multi-precision QAT on Spark (docs/design/method.md §4, docs/design/architecture.md §2); with precisions
  * {@code {32}} it is plain FP32 training (the {@code pretrain} stage), with one bit-width an
  * ordinary single-precision QAT run.
  *
@@ -37,7 +37,7 @@ import org.apache.spark.broadcast.Broadcast;
  * {@code averagedUpdate}). No mode takes two optimiser steps on gradients from the same parameters.
  *
  * <p>What a step's passes run is a {@link PassPlan}: by default one uniform pass per precision; the
- * HASB SuperNet stage (ALGORITHM §6) gives each pass per-layer bit-widths. A mixed pass updates
+ * HASB SuperNet stage (docs/design/method.md §6) gives each pass per-layer bit-widths. A mixed pass updates
  * the shared weights, each layer's activation scale of its own width and each BatchNorm layer's set
  * of its owner's width; a layer's scales move at the ALRS rate of its own width, with ḡ averaged
  * over the pass's layers.

@@ -273,7 +273,7 @@ public final class Stages {
   }
 
   /**
-   * How the SuperNet stage draws bit-widths (ALGORITHM §6).
+   * How the SuperNet stage draws bit-widths (docs/design/method.md §6).
    *
    * @param sampling HASB (sensitivity-aware) or uniform roulette
    * @param sigmaMax largest re-draw probability σ_max
@@ -284,7 +284,7 @@ public final class Stages {
   public static final String SUPERNET_SECTION = "supernet";
 
   /**
-   * HASB mixed-precision SuperNet training (ALGORITHM §6) from the multi-precision bundle at
+   * HASB mixed-precision SuperNet training (docs/design/method.md §6) from the multi-precision bundle at
    * {@code initUri}: every step runs one pass per nominal bit-width with per-layer draws from
    * {@link HasbSampler}. Publishes the INT-h SuperNet bundle at {@code bundleUri}; its manifest
    * carries the per-bit (uniform) accuracies, the Hessian traces ({@code extra.sensitivity}) and the

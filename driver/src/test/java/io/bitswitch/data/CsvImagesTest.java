@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.CorruptDataException;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +42,7 @@ class CsvImagesTest {
 
   @Test
   void matchesTheIdxFilesItWasWrittenFrom() throws IOException {
+    RequiredPackages.require("dataset-fashion-mnist");
     LabeledImages idx = FashionMnistFiles.locate(FashionMnistFiles.DEFAULT_DIR,
         new org.apache.hadoop.conf.Configuration()).loadTest();
     StringBuilder sb = new StringBuilder("label");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +42,7 @@ class DatasetsTest {
 
   @BeforeAll
   static void openBothFormats() {
+    RequiredPackages.require("dataset-fashion-mnist");
     spark = SparkSessions.create("local[2]", "DatasetsTest", Map.of());
     source = SourceData.load(FashionMnistFiles.DEFAULT_DIR, new Configuration());
     String parquetDir = tmp.resolve("fm-parquet").toString();

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.CorruptDataException;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ class IdxReaderTest {
 
   @Test
   void readsRealFashionMnistTrainingSplit() {
+    RequiredPackages.require("dataset-fashion-mnist");
     IdxImages images = IdxReader.readImages(FASHION_MNIST.resolve("train-images-idx3-ubyte.gz"));
     IdxLabels labels = IdxReader.readLabels(FASHION_MNIST.resolve("train-labels-idx1-ubyte.gz"));
     assertEquals(60_000, images.count());
@@ -43,6 +45,7 @@ class IdxReaderTest {
 
   @Test
   void loadsBothRealSplitsThroughFashionMnistFiles() {
+    RequiredPackages.require("dataset-fashion-mnist");
     FashionMnistFiles files = FashionMnistFiles.locate(FASHION_MNIST.toString(), new Configuration());
     LabeledImages train = files.loadTrain();
     LabeledImages test = files.loadTest();

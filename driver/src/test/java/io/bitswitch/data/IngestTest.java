@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ class IngestTest {
 
   @BeforeAll
   static void ingestFashionMnist() {
+    RequiredPackages.require("dataset-fashion-mnist");
     spark = SparkSessions.create("local[2]", "IngestTest", Map.of());
     source = SourceData.load(FashionMnistFiles.DEFAULT_DIR, new Configuration());
     out = tmp.resolve("fashion-mnist-parquet");

@@ -23,9 +23,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** The job registry as its live endpoint serves it: every ARCHITECTURE §6 name, with the values of a step. */
+/** The job registry as its live endpoint serves it: every docs/design/architecture.md §6 name, with the values of a step. */
 class JobMetricsTest {
-  /** ARCHITECTURE §6, as the series a query selects. */
+  /** docs/design/architecture.md §6, as the series a query selects. */
   static final List<String> ARCHITECTURE_SERIES = List.of("bitswitch_train_loss", "bitswitch_eval_accuracy_ratio",
       "bitswitch_scale_learning_rate", "bitswitch_train_samples_total", "bitswitch_train_step_duration_seconds_bucket",
       "bitswitch_train_step_duration_seconds_count", "bitswitch_train_step_duration_seconds_sum",

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.testing.RequiredPackages;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -60,6 +61,7 @@ class PrometheusIntegrationTest {
 
   @BeforeAll
   static void startServers() throws Exception {
+    RequiredPackages.require("prometheus", "prometheus-pushgateway", "dataset-fashion-mnist");
     int pushgatewayPort = ServerProcess.freeLoopbackPort();
     pushgatewayAddress = "127.0.0.1:" + pushgatewayPort;
     pushgateway = ServerProcess.start("pushgateway", PUSHGATEWAY, "prometheus-pushgateway",

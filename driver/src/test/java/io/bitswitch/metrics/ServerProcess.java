@@ -2,6 +2,7 @@ package io.bitswitch.metrics;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -53,7 +54,7 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(String name, Path binary, String packageName, List<String> args, URI ready, Path log)
       throws IOException, InterruptedException {
     if (!Files.isExecutable(binary)) {
-      fail(binary + " is missing: install the Debian package " + packageName + " (.ci/run installs it)");
+      fail(RequiredPackages.notFound(packageName, binary) + "; " + RequiredPackages.REMEDY);
     }
     List<String> command = new ArrayList<>();
     command.add(binary.toString());

@@ -16,6 +16,7 @@ import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.testing.RequiredPackages;
 import io.bitswitch.train.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ class SensitivityAnalysisTest {
 
   @BeforeAll
   static void start() {
+    RequiredPackages.require("dataset-fashion-mnist");
     spark = SparkSessions.create("local[2]", "bitswitch-sensitivity-test", Map.of());
   }
 

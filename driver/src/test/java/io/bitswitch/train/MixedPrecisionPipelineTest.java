@@ -11,6 +11,7 @@ import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.testing.RequiredPackages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,6 +43,7 @@ class MixedPrecisionPipelineTest {
 
   @BeforeAll
   static void pipeline() {
+    RequiredPackages.require("dataset-fashion-mnist");
     spark = SparkSessions.create("local[2]", "bitswitch-test", Map.of());
     hadoop = spark.sparkContext().hadoopConfiguration();
     String fp = dir.resolve("fp").toUri().toString();

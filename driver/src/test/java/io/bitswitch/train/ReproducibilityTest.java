@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.testing.RequiredPackages;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -16,6 +17,7 @@ class ReproducibilityTest {
   @TempDir Path dir;
 
   private byte[][] trainOn(String master, String name) {
+    RequiredPackages.require("dataset-fashion-mnist");
     SparkSession spark = SparkSessions.create(master, "bitswitch-repro", Map.of());
     try {
       Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 5, TrainingPipelineTest.DATA, 2, 512, 200, 100);

@@ -15,6 +15,7 @@ import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ class TrainingPipelineTest {
 
   @BeforeAll
   static void start() {
+    RequiredPackages.require("dataset-fashion-mnist");
     spark = SparkSessions.create("local[2]", "bitswitch-test", Map.of());
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -40,9 +41,7 @@ class MetricsCommandsTest {
 
   @BeforeAll
   static void startPushgateway() throws Exception {
-    if (!Files.isExecutable(PUSHGATEWAY)) {
-      fail(PUSHGATEWAY + " is missing: install the Debian package prometheus-pushgateway (.ci/run installs it)");
-    }
+    RequiredPackages.require("prometheus-pushgateway", "dataset-fashion-mnist");
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       address = "127.0.0.1:" + probe.getLocalPort();
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ class MixedPrecisionCommandsTest {
 
   @BeforeAll
   static void pipeline() {
+    RequiredPackages.require("dataset-fashion-mnist");
     runs = dir.resolve("runs");
     ok(cli("pretrain", "--out", runs.toString(), "--run-id", "fp32"));
     ok(cli("train", "--init", runs.resolve("fp32/bundle").toString(), "--out", runs.toString(), "--run-id", "mp"));

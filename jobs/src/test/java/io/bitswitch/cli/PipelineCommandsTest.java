@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class PipelineCommandsTest {
 
   @Test
   void pretrainTrainEvaluateSwitchInspect() throws IOException {
-    assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist must be installed (.ci/run does)");
+    RequiredPackages.require("dataset-fashion-mnist");
     String runs = dir.toString();
 
     Run pretrain = run(command("pretrain", "--out", runs, "--run-id", "fp32"));
@@ -88,7 +89,7 @@ class PipelineCommandsTest {
 
   @Test
   void demoWritesARunDirectoryAndPrintsItLast() throws IOException {
-    assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)), "dataset-fashion-mnist must be installed (.ci/run does)");
+    RequiredPackages.require("dataset-fashion-mnist");
     // The default budgets (7..3 bits) do not fit the bits [4,2] of these runs: refused before any work.
     Run refused = BitswitchCliTest.run(command("demo", "--out", dir.toString(), "--run-id", "refused").toArray(String[]::new));
     assertEquals(2, refused.code(), refused.err());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.testing.RequiredPackages;
 import io.bitswitch.train.StepRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code report.html} opened in a real headless Chromium (Debian's {@code chromium}, which
- * {@code .ci/run} installs): the page of a small real {@code demo} run loads without errors and
+ * {@code bin/test} installs): the page of a small real {@code demo} run loads without errors and
  * every embedded chart decodes; its screenshot stays at {@code target/report-screenshot.png}.
  *
  * <p>The demo run is left at {@value #RUN_DIR} (relative to the jobs module), where the notebooks
@@ -36,8 +37,9 @@ class RunReportHtmlTest {
 
   @Test
   void demoRunReportRendersInChromium() throws Exception {
-    assertTrue(Files.isDirectory(Path.of(CommonOptions.DEFAULT_DATASET_DIR)),
-        "dataset-fashion-mnist must be installed (.ci/run does)");
+    // Everything the test uses, checked before the minutes the demo takes.
+    RequiredPackages.require("dataset-fashion-mnist", "chromium", "jupyter-nbconvert", "python3-ipykernel",
+        "python3-pandas", "python3-matplotlib");
     Path out = Path.of(RUN_DIR).getParent().toAbsolutePath();
     deleteRecursively(out);
     Run demo = BitswitchCliTest.run("demo", "--out", out.toString(), "--run-id", "demo", "--master", "local[2]",
@@ -75,7 +77,7 @@ class RunReportHtmlTest {
 
   /**
    * The notebooks under {@code notebooks/} execute without error against this run (Debian's
-   * {@code jupyter nbconvert}, which {@code .ci/run} installs), and git keeps them without outputs.
+   * {@code jupyter nbconvert}, which {@code bin/test} installs), and git keeps them without outputs.
    */
   private static void executeNotebooks(Path runDir) throws IOException, InterruptedException {
     Path notebooks = Path.of("..", "notebooks").toAbsolutePath().normalize();
@@ -104,8 +106,8 @@ class RunReportHtmlTest {
       try {
         p = pb.start();
       } catch (IOException e) {
-        throw new AssertionError("jupyter is not installed (apt-get install jupyter-nbconvert python3-ipykernel "
-            + "python3-pandas python3-matplotlib; .ci/run does)", e);
+        throw new AssertionError("jupyter could not be started (" + e.getMessage() + "); "
+            + RequiredPackages.REMEDY, e);
       }
       String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "nbconvert timed out on " + nb);
@@ -340,8 +342,7 @@ class RunReportHtmlTest {
   }
 
   private String chromium(Path html, String... command) throws IOException, InterruptedException {
-    assertTrue(Files.isExecutable(Path.of(CHROMIUM)),
-        CHROMIUM + " is missing: install Debian's chromium (apt-get install chromium; .ci/run does)");
+    RequiredPackages.require("chromium");
     List<String> args = new ArrayList<>(List.of(CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + Files.createTempDirectory(tmp, "chromium")));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ class ScheduledRetrainingTest {
   @TempDir Path dir;
 
   private Run train(String... args) {
+    RequiredPackages.require("dataset-fashion-mnist");
     List<String> all = new ArrayList<>(List.of("train", "--out", dir.toString()));
     all.addAll(List.of(args));
     all.addAll(List.of(SMALL));

@@ -11,6 +11,7 @@ import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.testing.RequiredPackages;
 import io.bitswitch.train.ModelSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,6 +28,7 @@ class SensitivityCommandTest {
 
   @Test
   void writesSensitivityJsonForAnFp32Bundle() throws Exception {
+    RequiredPackages.require("dataset-fashion-mnist");
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", new int[] {1, 28, 28}, 10, 42L, new int[] {ParamLayout.FLOAT});
     QuantizedGraph g = spec.build();
     String config = Architectures.build("fmnist-cnn", "", 1, 28, 28, 10, 42L).toJson();

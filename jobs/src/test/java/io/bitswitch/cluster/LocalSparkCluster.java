@@ -24,7 +24,7 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A real Spark standalone cluster on 127.0.0.1 (ARCHITECTURE §7): one master and N workers, each
+ * A real Spark standalone cluster on 127.0.0.1 (docs/design/architecture.md §7): one master and N workers, each
  * a separate JVM started from the Spark jars of the Maven classpath, plus {@code SparkSubmit} runs
  * in child JVMs. Everything it starts is stopped by {@link #close()}; nothing listens off loopback.
  *

@@ -3,12 +3,12 @@ package io.bitswitch.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.CommonOptions;
+import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The production path (ARCHITECTURE §4, §7): the shaded {@code bitswitch-jobs-*-spark.jar} runs
+ * The production path (docs/design/architecture.md §4, §7): the shaded {@code bitswitch-jobs-*-spark.jar} runs
  * {@code train} and then {@code evaluate} under {@code spark-submit} in client mode on a real
  * standalone cluster of one master and two one-core workers on 127.0.0.1, with one executor per
  * worker. The cluster's JVMs and the driver's have Spark's jars only; bitswitch and DL4J come from
@@ -45,8 +45,8 @@ class StandaloneClusterIT {
   @Test
   @Timeout(value = 35, unit = java.util.concurrent.TimeUnit.MINUTES)
   void trainAndEvaluateThroughSparkSubmitOnTwoWorkers() throws Exception {
+    RequiredPackages.require("dataset-fashion-mnist");
     Path data = Path.of(CommonOptions.DEFAULT_DATASET_DIR);
-    assumeTrue(Files.isDirectory(data), "dataset-fashion-mnist is installed");
     Path sparkJar = Path.of(required("bitswitch.it.spark-jar"));
     assertTrue(Files.isRegularFile(sparkJar), sparkJar + " exists (built by the package phase; not with "
         + "-Dbitswitch.shade.skip=true)");

@@ -79,7 +79,7 @@ class DeploymentManifestsTest {
   private static final String SCHEDULED_MINUTE = "29000000";
 
   /**
-   * The bitswitch metrics of the contract (ARCHITECTURE.md section 6) and the ones the metrics
+   * The bitswitch metrics of the contract (docs/design/architecture.md §6) and the ones the metrics
    * module adds (base learning rate, ND4J's off-heap bytes and their JavaCPP limit), with the type
    * that decides which series a query can select: a histogram is queried through its
    * _bucket/_sum/_count series, never by its base name. When the metrics module's

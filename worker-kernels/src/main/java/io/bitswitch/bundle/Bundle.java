@@ -20,7 +20,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The deployable model (ARCHITECTURE §5): a {@link Manifest} and its tensors, in order. Immutable;
+ * The deployable model (docs/design/architecture.md §5): a {@link Manifest} and its tensors, in order. Immutable;
  * every instance has passed the same checks that {@link #decode} applies, so code holding a
  * {@code Bundle} can rely on every declared layer having its tensors with the declared shapes and
  * on every code being in range.

@@ -93,7 +93,7 @@ public record Manifest(
 
   /** The manifest format version this build writes and reads. */
   public static final int CURRENT_FORMAT_VERSION = 1;
-  /** The only rounding rule: round half up by arithmetic shift (ALGORITHM §1). */
+  /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
   /** The bit-width that marks a floating-point (unquantized) bundle. */
   public static final int FP32_BITS = 32;

@@ -3,7 +3,7 @@ package io.bitswitch.bundle;
 import java.util.List;
 
 /**
- * Names of a bundle's tensors (ARCHITECTURE §5). A layer's tensors all start with the layer's
+ * Names of a bundle's tensors (docs/design/architecture.md §5). A layer's tensors all start with the layer's
  * name followed by a dot.
  *
  * <pre>

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 
 /**
  * Hutchinson's estimator of per-block Hessian traces with central-difference Hessian-vector
- * products (ALGORITHM §5), as plain math over arrays so that every executor and the driver compute
+ * products (docs/design/method.md §5), as plain math over arrays so that every executor and the driver compute
  * exactly the same probe vectors.
  *
  * <p>For probe {@code k}, a Rademacher vector {@code v} (±1) is drawn from a generator seeded by

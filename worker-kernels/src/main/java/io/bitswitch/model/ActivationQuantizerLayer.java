@@ -14,11 +14,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Configuration of the hand-written activation-quantizer layer (ALGORITHM §2) that bitswitch
+ * Configuration of the hand-written activation-quantizer layer (docs/design/method.md §2) that bitswitch
  * inserts on the input of every quantized convolution and dense layer. It has no DL4J parameters:
  * its scale and bit-width are per-precision state that {@link QuantizedGraph} sets before each
  * pass, and its scale gradient is read back after backprop (see {@link ActivationQuantizerImpl}).
- * SameDiff is deliberately not used (ARCHITECTURE §2: it mis-differentiates this in M2.1).
+ * SameDiff is deliberately not used (docs/design/architecture.md §2: it mis-differentiates this in M2.1).
  */
 public class ActivationQuantizerLayer extends NoParamLayer {
   private static final long serialVersionUID = 1L;

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Converts between a model's parameter vector θ and the deployable INT-h {@link Bundle}
- * (ARCHITECTURE §5). Writing keeps no FP32 copy of quantized weights: only their INT-h codes and
+ * (docs/design/architecture.md §5). Writing keeps no FP32 copy of quantized weights: only their INT-h codes and
  * scales. Reading a bundle whose bit set is {@code {b}} (e.g. one switched to b bits) gives θ of
  * the layout {@code {b}} whose weights are the dequantized codes; re-quantizing them at (b, b)
  * reproduces the same floats, so the network evaluated from the bundle is bit for bit the

@@ -29,7 +29,7 @@ import org.nd4j.linalg.activations.impl.ActivationReLU6;
 
 /**
  * Decides, for a floating-point graph configuration, which layers are quantized and inserts an
- * activation quantizer on each quantized layer's input (ARCHITECTURE §1, ALGORITHM §1–3):
+ * activation quantizer on each quantized layer's input (docs/design/architecture.md §1, docs/design/method.md §1–3):
  * every convolution and dense layer except the first parameterised layer and the output layer is
  * quantized; BatchNorm layers become switchable (one parameter set per precision). What cannot be
  * quantized as specified is refused: other parameterised layer types, and a quantized layer whose
@@ -84,11 +84,11 @@ public final class QuantizationPlan {
 
   /**
    * The quantized layer whose bit-width selects a BatchNorm layer's parameter set in a
-   * mixed-precision pass (ALGORITHM §3: one set per (layer, bit-width of that layer)): the
+   * mixed-precision pass (docs/design/method.md §3: one set per (layer, bit-width of that layer)): the
    * convolution or dense layer it normalises when that layer is quantized; otherwise (the float
    * first layer) the first quantized layer after it in topological order, which consumes its
    * output. In a uniform-precision pass every owner has the pass's bit-width, so this is the
-   * per-precision set of ALGORITHM §3. Null when the model has no quantized layer.
+   * per-precision set of docs/design/method.md §3. Null when the model has no quantized layer.
    */
   public String batchNormOwner(String batchNormLayer) {
     return batchNormOwners.get(batchNormLayer);
@@ -132,7 +132,7 @@ public final class QuantizationPlan {
       if (layer instanceof BatchNormalization bn) {
         bn.setUseLogStd(false);
         // decay 0 makes DL4J report the batch statistics exactly in its mean/var "gradient";
-        // running statistics are kept by bitswitch (ALGORITHM §3), not by DL4J.
+        // running statistics are kept by bitswitch (docs/design/method.md §3), not by DL4J.
         bn.setDecay(0.0);
         bn.setLockGammaBeta(false);
         paramLayers.add(name);

@@ -19,13 +19,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A DL4J graph whose weights come from the flat parameter vector θ of a {@link ParamLayout},
  * switched between precisions without rebuilding: before a pass at bit-width b,
- * {@link #load} writes the Double-Rounding fake-quantized weights (ALGORITHM §1) into the
+ * {@link #load} writes the Double-Rounding fake-quantized weights (docs/design/method.md §1) into the
  * standard convolution/dense layers' parameter views, sets each activation quantizer's bits and
  * scale, and writes BatchNorm set b. After backprop, {@link #trainPass} maps DL4J's gradients
  * back to θ through the straight-through estimator. Standard DL4J layers stay on the hot path, so
  * their oneDNN helpers run. Precision 32 means floating point (pretraining and sensitivity).
  *
- * <p>A pass may also run each quantized layer at its own bit-width (mixed precision, ALGORITHM
+ * <p>A pass may also run each quantized layer at its own bit-width (mixed precision, docs/design/method.md
  * §6): {@code layerBits[i]} is the bit-width of {@code plan().quantizedLayers().get(i)}; that
  * layer's weights are Double-Rounded to it, its activation quantizer uses it, and each BatchNorm
  * layer uses the set of its {@linkplain QuantizationPlan#batchNormOwner owner}'s bit-width. A
@@ -585,7 +585,7 @@ public final class QuantizedGraph {
     return out;
   }
 
-  /** Sets every activation scale of θ from LSQ's rule on the first batch (ALGORITHM §2). */
+  /** Sets every activation scale of θ from LSQ's rule on the first batch (docs/design/method.md §2). */
   public void initActivationScales(float[] theta, float[] x, int n) {
     List<float[]> inputs = activationQuantizerInputs(theta, x, n);
     List<LayerInfo> q = plan.quantizedLayers();

@@ -1,7 +1,7 @@
 package io.bitswitch.quant;
 
 /**
- * The unsigned activation quantizer (ALGORITHM §2), one learnable scale {@code a} per layer per
+ * The unsigned activation quantizer (docs/design/method.md §2), one learnable scale {@code a} per layer per
  * bit-width:
  *
  * <pre>

@@ -1,7 +1,7 @@
 package io.bitswitch.quant;
 
 /**
- * Adaptive Learning Rate Scaling for the quantization scales of each precision (ALGORITHM §4).
+ * Adaptive Learning Rate Scaling for the quantization scales of each precision (docs/design/method.md §4).
  *
  * <pre>
  * η_b = 10^(−Δ/2)           Δ even     (8→1, 6→0.1, 4→0.01, 2→0.001 for h = 8)

@@ -1,7 +1,7 @@
 package io.bitswitch.quant;
 
 /**
- * The Double Rounding weight quantizer (ALGORITHM §1): symmetric, one scale {@code s_c > 0} per
+ * The Double Rounding weight quantizer (docs/design/method.md §1): symmetric, one scale {@code s_c > 0} per
  * output channel, shared by every precision.
  *
  * <pre>
@@ -170,7 +170,7 @@ public final class DoubleRounding {
 
   /**
    * LSQ's gradient scale for a weight scale, {@code 1/sqrt(K · (2^(b−1) − 1))} with K the
-   * channel's element count. ALGORITHM §2 prescribes it for activation scales; bitswitch applies
+   * channel's element count. docs/design/method.md §2 prescribes it for activation scales; bitswitch applies
    * LSQ's rule to weight scales too (the paper builds on LSQ), because ALRS clips each layer's
    * scale gradients to [−1, 1]: a raw per-channel sum over thousands of weights always clips, and
    * ḡ_b = 1 would freeze every scale (λ_b = 0).

@@ -31,7 +31,7 @@ class BundleSwitchTest {
 
   /**
    * The b-bit model switched from the stored INT-h bundle is, bit for bit, the model the
-   * training-time fake quantizer produces at b from the latent weights (ALGORITHM §1) — on every
+   * training-time fake quantizer produces at b from the latent weights (docs/design/method.md §1) — on every
    * quantized layer, every b, several bit sets, and after an encode/decode round trip.
    */
   @Test

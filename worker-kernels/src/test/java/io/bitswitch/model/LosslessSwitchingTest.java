@@ -12,7 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The "lossless switching" proof at network level (ALGORITHM §8a): for every b, the network
+ * The "lossless switching" proof at network level (docs/design/method.md §8a): for every b, the network
  * evaluated from the stored INT-h bundle switched to b with integer ops gives exactly the logits
  * of the training-time network at b.
  */

@@ -16,7 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** A pass with per-layer bit-widths (ALGORITHM §6): weights, activations and BN sets per layer. */
+/** A pass with per-layer bit-widths (docs/design/method.md §6): weights, activations and BN sets per layer. */
 class MixedPrecisionPassTest {
   private static final int[] MIXED = {4, 8, 2, 6}; // conv2, conv3, conv4, fc1
 

@@ -27,7 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * Fails when a convolution, BatchNorm or subsampling layer runs without its oneDNN helper: the
  * {@code linux-x86_64-onednn} natives, {@link org.nd4j.nativeblas.Nd4jCpu} and
- * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false} are all needed (ARCHITECTURE §2).
+ * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false} are all needed (docs/design/architecture.md §2).
  */
 class OneDnnHelpersTest {
 

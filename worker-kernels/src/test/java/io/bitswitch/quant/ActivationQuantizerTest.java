@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The unsigned activation quantizer of ALGORITHM §2: {@code q = clamp(rhu(x/a), 0, 2^b − 1)},
+ * The unsigned activation quantizer of docs/design/method.md §2: {@code q = clamp(rhu(x/a), 0, 2^b − 1)},
  * {@code x̂ = q·a}; STE mask 1 inside [0, (2^b − 1)·a] (bounds included), 0 outside; ∂x̂/∂a =
  * q − x/a inside, 2^b − 1 above, 0 below; the scale gradient times g = 1/sqrt(N_F·(2^b − 1)).
  *

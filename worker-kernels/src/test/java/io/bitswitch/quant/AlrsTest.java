@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** ALRS of ALGORITHM §4. */
+/** ALRS of docs/design/method.md §4. */
 class AlrsTest {
 
   @ParameterizedTest(name = "h={0} b={1}: eta={2}")

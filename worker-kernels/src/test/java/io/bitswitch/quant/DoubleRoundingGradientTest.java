@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Backward of the Double Rounding weight quantizer (ALGORITHM §1) for the scalar loss
+ * Backward of the Double Rounding weight quantizer (docs/design/method.md §1) for the scalar loss
  * {@code L = Σ_i r_i · ŵ_i} with random {@code r}, so that {@code gradOut = r}.
  *
  * <p>Why three different checks. The real function ŵ(w, s) is piecewise constant in w and

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The switching property of ALGORITHM §1: the b-bit model obtained from stored INT-h codes by the
+ * The switching property of docs/design/method.md §1: the b-bit model obtained from stored INT-h codes by the
  * integer switch equals, bit for bit, the training-time fake-quantized b-bit model, and both equal
  * the spec computed independently ({@link QuantRef}: exact rounding, one float rounding of the
  * product).

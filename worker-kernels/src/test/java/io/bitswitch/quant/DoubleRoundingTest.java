@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** First rounding, per-channel layout and scale initialisation of ALGORITHM §1. */
+/** First rounding, per-channel layout and scale initialisation of docs/design/method.md §1. */
 class DoubleRoundingTest {
 
   /**

@@ -4,7 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 /**
- * Independent reference implementations of ALGORITHM §1 and §2, written from the spec and not from
+ * Independent reference implementations of docs/design/method.md §1 and §2, written from the spec and not from
  * the kernels: rounding in exact {@link BigDecimal} arithmetic, products and sums in double.
  *
  * <p>The one floating-point operation the reference shares with the kernels is the quotient
