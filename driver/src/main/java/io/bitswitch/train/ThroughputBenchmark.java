@@ -91,7 +91,7 @@ public final class ThroughputBenchmark {
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, threads, ds.normalization(), (long) batchSize * (steps + warmup));
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", shape, ds.numClasses(), 1, bits.descending());
     TrainOptions options = new TrainOptions(1, batchSize, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
-        ScaleParameterisation.LINEAR, Distillation.NONE, 0.1, 1, 1000);
+        ScaleParameterisation.LOG, Distillation.NONE, 0.1, 1, 1000);
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     float[] theta = trainer.driverGraph().initialParameters();
     trainer.train(shards, theta, true, 0, new Adam(trainer.layout(), options.scales()), s -> { });

@@ -23,6 +23,6 @@ public record TrainOptions(int epochs, int batchSize, double learningRate, doubl
   public static TrainOptions floatingPoint(int epochs, int batchSize, double learningRate, double weightDecay,
       double bnMomentum, long seed, int logEvery) {
     return new TrainOptions(epochs, batchSize, learningRate, weightDecay, false, UpdateMode.SEQUENTIAL,
-        ScaleParameterisation.LINEAR, Distillation.NONE, bnMomentum, seed, logEvery);
+        ScaleParameterisation.LOG, Distillation.NONE, bnMomentum, seed, logEvery);
   }
 }

@@ -111,7 +111,7 @@ class PrometheusIntegrationTest {
     InetSocketAddress live = new InetSocketAddress(InetAddress.getLoopbackAddress(), livePort);
     Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 3, DATA, 2, 1024, 200, 100);
     TrainOptions options = new TrainOptions(1, 64, 2e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
-        io.bitswitch.train.ScaleParameterisation.LINEAR, io.bitswitch.train.Distillation.NONE, 0.1, 3, 1000);
+        io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 3, 1000);
     Stages.Checkpointing checkpointing = new Stages.Checkpointing(dir.resolve("state").toUri().toString(), 8, false);
     long trainedExamples;
     SparkSession spark = SparkSessions.create("local[2]", "bitswitch-metrics-test", Map.of());

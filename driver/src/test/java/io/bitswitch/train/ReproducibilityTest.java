@@ -22,7 +22,7 @@ class ReproducibilityTest {
     try {
       Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 5, TrainingPipelineTest.DATA, 2, 512, 200, 100);
       TrainOptions options = new TrainOptions(1, 64, 1e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
-        io.bitswitch.train.ScaleParameterisation.LINEAR, io.bitswitch.train.Distillation.NONE, 0.1, 5, 1000);
+        io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 5, 1000);
       Bundle b = Stages.train(spark, setup, options, BitWidthSet.of(8, 4), null,
           dir.resolve(name).toUri().toString(), TrainingPipelineTest.QUIET).bundle();
       Map<String, byte[]> files = b.encode();

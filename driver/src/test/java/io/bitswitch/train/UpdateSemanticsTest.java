@@ -48,11 +48,14 @@ class UpdateSemanticsTest {
 
   private static TrainOptions options(UpdateMode mode) {
     // ALRS off, so every scale moves at λ and the reference needs no ALRS of its own.
-    return new TrainOptions(1, BATCH, LR, WD, false, mode, ScaleParameterisation.LINEAR, Distillation.NONE, 0.1,
+    return new TrainOptions(1, BATCH, LR, WD, false, mode, ScaleParameterisation.LOG, Distillation.NONE, 0.1,
         SEED, 1000);
   }
 
-  /** A hand-written Adam with one step count per segment: what PyTorch's Adam does per parameter. */
+  /**
+   * A hand-written Adam with one step count per segment (what PyTorch's Adam does per parameter),
+   * scales learned in log space.
+   */
   private static final class ReferenceAdam {
     final double[] m;
     final double[] v;
@@ -74,14 +77,13 @@ class UpdateSemanticsTest {
         }
         t[k]++;
         for (int i = s.offset(); i < s.offset() + s.length(); i++) {
-          double g = grad[i] + (s.decayed() ? WD * theta[i] : 0);
+          double g = s.isScale() ? grad[i] * (double) theta[i] : grad[i] + (s.decayed() ? WD * theta[i] : 0);
           double mi = 0.9 * m[i] + (1 - 0.9) * g;
           double vi = 0.999 * v[i] + (1 - 0.999) * g * g;
           m[i] = (float) mi; // moments are stored as float, as the optimiser's checkpoints hold them
           v[i] = (float) vi;
           double update = lr * (mi / (1 - Math.pow(0.9, t[k]))) / (Math.sqrt(vi / (1 - Math.pow(0.999, t[k]))) + 1e-8);
-          double next = theta[i] - update;
-          theta[i] = (float) (s.isScale() ? Math.max(1e-8, next) : next);
+          theta[i] = (float) (s.isScale() ? Math.max(1e-8, theta[i] * Math.exp(-update)) : theta[i] - update);
         }
       }
     }
@@ -106,7 +108,7 @@ class UpdateSemanticsTest {
     assertEquals(steps, trainer.totalSteps(shards));
 
     float[] trained = theta0.clone();
-    Adam adam = new Adam(layout, ScaleParameterisation.LINEAR);
+    Adam adam = new Adam(layout, ScaleParameterisation.LOG);
     trainer.train(shards, trained, false, 0, adam, step -> { });
 
     float[] expected = theta0.clone();
@@ -179,7 +181,7 @@ class UpdateSemanticsTest {
         spec, options(UpdateMode.AVERAGED));
     ParamLayout layout = trainer.layout();
     float[] theta = trainer.driverGraph().initialParameters();
-    Adam adam = new Adam(layout, ScaleParameterisation.LINEAR);
+    Adam adam = new Adam(layout, ScaleParameterisation.LOG);
     trainer.train(shards, theta, true, 0, adam, step -> { });
     for (Segment s : layout.segments()) {
       boolean used = s.trainable() && s.precision() != ParamLayout.FLOAT;
