@@ -4,16 +4,16 @@ import json, os, sys
 
 out = sys.argv[1]
 load = lambda *p: json.load(open(os.path.join(out, *p)))
-sens = load("e-fp32", "sensitivity.json")
+sens = load("fp32-s42", "sensitivity.json")
 hasb = load("supernet-hasb", "search", "pareto.json")
 unif = load("supernet-uniform", "search", "pareto.json")
-joint = load("a-joint-alrs-fused", "report.json")
-fp32 = load("e-fp32", "report.json")["accuracy"]["32"]
+joint = load("joint-s42", "report.json")
+fp32 = load("fp32-s42", "report.json")["accuracy"]["32"]
 
 print("# Results: mixed precision (HASB SuperNet + ILP search) on Fashion-MNIST\n")
 print("Produced by `bin/results-mixed` (full Fashion-MNIST: 60,000 training / 10,000 test images; `fmnist-cnn`; "
       "B = {8,6,4,2}; Spark `local[2]`; seed 42; first and last layers in FP32). The SuperNets start from the joint "
-      "multi-precision run `a-joint-alrs-fused` of `bin/results` and train `supernet.epochs` = 1 epoch. Budgets "
+      "multi-precision run `joint-s42` of `bin/results` and train `supernet.epochs` = 1 epoch. Budgets "
       f"are `{hasb['budgetKind']}` budgets in bits per quantized weight (Σ n_l·b_l ≤ ω·Σ n_l). Every evaluated "
       f"model has its BatchNorm statistics re-estimated on {hasb['bnRecalibrationBatches']} training batches "
       "(no weight updates) and is then evaluated on the test split. Sizes are deployed bytes (quantized weights at "
@@ -39,7 +39,7 @@ for ma, mb in zip(hasb["members"], unif["members"]):
     a_vs_b.append((ma["budget"], 100 * (ma["accuracy"] - mb["accuracy"])))
 
 print("\n## (d) Uniform-precision models\n")
-print("| bits | size (KiB) | multi-precision run (a-joint-alrs-fused), stored BN | HASB SuperNet, re-estimated BN | "
+print("| bits | size (KiB) | multi-precision run (joint-s42), stored BN | HASB SuperNet, re-estimated BN | "
       "uniform-sampling SuperNet, re-estimated BN |")
 print("|---|---|---|---|---|")
 for uh, uu in zip(hasb["uniform"], unif["uniform"]):
@@ -48,7 +48,7 @@ for uh, uu in zip(hasb["uniform"], unif["uniform"]):
           f"{100 * uu['accuracy']:.2f} |")
 
 print("\n## Per-layer Hessian traces (FP32 model)\n")
-print(f"`bitswitch sensitivity` on `e-fp32`: {sens['samples']} training images, {sens['probes']} Rademacher probes"
+print(f"`bitswitch sensitivity` on `fp32-s42`: {sens['samples']} training images, {sens['probes']} Rademacher probes"
       f"{' (converged at tolerance ' + str(sens['tolerance']) + ')' if sens['converged'] else ''}, "
       f"ε = {sens['epsilon']:.3g}.\n")
 print("| layer | parameters | MACs | trace | trace / parameter | std. error of trace | class |")
