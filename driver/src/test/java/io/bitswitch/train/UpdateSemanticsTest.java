@@ -1,5 +1,6 @@
 package io.bitswitch.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,6 +188,45 @@ class UpdateSemanticsTest {
       boolean used = s.trainable() && s.precision() != ParamLayout.FLOAT;
       assertEquals(used ? steps : 0, adam.steps(s), s.toString());
     }
+  }
+
+  @Test
+  void distillationTeachesTheNextRoundWithTheHighestPrecisionsSoftmaxOfTheSameSlice() {
+    Dataset ds = Datasets.open(spark, "/usr/share/datasets/fashion-mnist");
+    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), BATCH);
+    ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, SEED, BITS);
+    Distillation distill = new Distillation(0.4, 2.0);
+    TrainOptions options = new TrainOptions(1, BATCH, LR, WD, false, UpdateMode.SEQUENTIAL, ScaleParameterisation.LOG,
+        distill, 0.1, SEED, 1000);
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+        spec, options);
+    QuantizedGraph g = spec.build();
+    float[] theta = g.initialParameters();
+    int[] batches = MultiPrecisionTrainer.partitionBatches(BATCH, 2);
+    PassSums high = trainer.round(shards, theta, new int[][] {g.uniform(8)}, batches, 0, 0, SEED, null);
+    PassSums low = trainer.round(shards, theta, new int[][] {g.uniform(4)}, batches, 0, 0, SEED, high.teachers);
+
+    float[] want = new float[g.layout().size()];
+    double loss = 0;
+    for (Shard s : shards.collect()) {
+      int[] pos = MultiPrecisionTrainer.slice(s.count(), batches[s.partition()], 0, 0, s.partition(), SEED);
+      MultiPrecisionTrainer.Batch b = MultiPrecisionTrainer.gather(s, pos);
+      float[] softmax = new float[pos.length * g.classes()];
+      g.trainPass(theta, g.uniform(8), b.x(), b.y(), pos.length, new float[want.length],
+          new double[g.bnStatsLength()], null, 0, 1, softmax);
+      assertArrayEquals(softmax, high.teachers[s.partition()], "teacher of partition " + s.partition());
+      float[] part = new float[want.length];
+      loss += g.trainPass(theta, g.uniform(4), b.x(), b.y(), pos.length, part, new double[g.bnStatsLength()],
+          softmax, distill.weight(), distill.temperature(), null);
+      for (int i = 0; i < want.length; i++) {
+        want[i] += part[i];
+      }
+    }
+    assertArrayEquals(want, low.gradient[0]);
+    assertEquals(loss, low.loss[0], 1e-9);
+    // Without the teacher the 4-bit gradient is another one: the KL term reached the gradient.
+    PassSums plain = trainer.round(shards, theta, new int[][] {g.uniform(4)}, batches, 0, 0, SEED, null);
+    assertTrue(differs(plain.gradient[0], low.gradient[0]));
   }
 
   private static boolean differs(float[] a, float[] b) {
