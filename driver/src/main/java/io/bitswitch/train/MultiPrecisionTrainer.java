@@ -324,10 +324,11 @@ public final class MultiPrecisionTrainer {
         return sums;
       }).collect();
       float[][] roundTeachers = null;
-      if (parts.get(0).teachers != null) {
+      if (parts.stream().anyMatch(part -> part.teachers != null)) {
+        // A partition with no examples in this step has no teacher either.
         roundTeachers = new float[parts.size()][];
         for (int i = 0; i < parts.size(); i++) {
-          roundTeachers[i] = parts.get(i).teachers[0];
+          roundTeachers[i] = parts.get(i).teachers == null ? null : parts.get(i).teachers[0];
         }
       }
       PassSums total = parts.get(0);
