@@ -48,6 +48,7 @@ public final class QuantizedGraph {
   private final int[] bnOwner;
   private final long[] macs;
   private DistillationLoss distillationLoss;
+  private org.nd4j.linalg.lossfunctions.ILossFunction crossEntropy;
 
   /**
    * @param plan the quantization plan (its configuration is instantiated here)
@@ -467,13 +468,19 @@ public final class QuantizedGraph {
    */
   public double trainPass(float[] theta, int[] layerBits, float[] x, int[] labels, int n, float[] grad,
       double[] bnStats, float[] teacher, double weight, double temperature, float[] softmaxOut) {
+    // The output layer computes DL4J's own cross-entropy unless this pass distils or hands out its
+    // softmax, so a pass's numbers never depend on what the graph ran before.
+    org.deeplearning4j.nn.conf.layers.BaseOutputLayer out = outputLayer();
     if (teacher != null || softmaxOut != null) {
-      DistillationLoss loss = distillationLoss();
-      loss.teach(teacher, weight, temperature);
-      loss.capture(softmaxOut);
+      if (distillationLoss == null) {
+        crossEntropy = out.getLossFn();
+        distillationLoss = new DistillationLoss();
+      }
+      distillationLoss.teach(teacher, weight, temperature);
+      distillationLoss.capture(softmaxOut);
+      out.setLossFn(distillationLoss);
     } else if (distillationLoss != null) {
-      distillationLoss.teach(null, 0, 1);
-      distillationLoss.capture(null);
+      out.setLossFn(crossEntropy);
     }
     load(theta, layerBits, true);
     graph.setInputs(features(x, n));
@@ -543,19 +550,16 @@ public final class QuantizedGraph {
     return loss;
   }
 
-  /** The output layer's {@link DistillationLoss}, installed in place of its cross-entropy on first use. */
-  private DistillationLoss distillationLoss() {
-    if (distillationLoss == null) {
-      org.deeplearning4j.nn.conf.layers.Layer conf = graph.getOutputLayer(0).conf().getLayer();
-      if (!(conf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer out)
-          || !(out.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT)) {
-        throw new io.bitswitch.InvalidInputException("in-place distillation needs a softmax cross-entropy (MCXENT) "
-            + "output layer; this model's output layer is " + conf.getClass().getSimpleName());
-      }
-      distillationLoss = new DistillationLoss();
-      out.setLossFn(distillationLoss);
+  /** The output layer's configuration; distillation needs a softmax cross-entropy (MCXENT) one. */
+  private org.deeplearning4j.nn.conf.layers.BaseOutputLayer outputLayer() {
+    org.deeplearning4j.nn.conf.layers.Layer conf = graph.getOutputLayer(0).conf().getLayer();
+    if (!(conf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer out)
+        || !(out.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT
+            || out.getLossFn() instanceof DistillationLoss)) {
+      throw new io.bitswitch.InvalidInputException("in-place distillation needs a softmax cross-entropy (MCXENT) "
+          + "output layer; this model's output layer is " + conf.getClass().getSimpleName());
     }
-    return distillationLoss;
+    return out;
   }
 
   private static void add(float[] grad, Segment s, float[] values) {
