@@ -1,6 +1,7 @@
 package io.bitswitch.train;
 
 import io.bitswitch.data.Shard;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizedGraph;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;

@@ -1,6 +1,7 @@
 package io.bitswitch.train;
 
 import io.bitswitch.data.Shard;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;

@@ -13,6 +13,7 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelBundles;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParameterInit;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;

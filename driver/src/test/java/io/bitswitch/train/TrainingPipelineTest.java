@@ -11,6 +11,7 @@ import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;

@@ -8,6 +8,7 @@ import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;

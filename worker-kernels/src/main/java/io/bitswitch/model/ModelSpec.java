@@ -1,9 +1,5 @@
-package io.bitswitch.train;
+package io.bitswitch.model;
 
-import io.bitswitch.model.Architectures;
-import io.bitswitch.model.ParamLayout;
-import io.bitswitch.model.QuantizationPlan;
-import io.bitswitch.model.QuantizedGraph;
 import java.io.Serializable;
 import java.util.Arrays;
 
