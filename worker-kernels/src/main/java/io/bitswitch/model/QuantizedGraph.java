@@ -520,6 +520,14 @@ public final class QuantizedGraph {
    */
   public List<float[]> activationQuantizerInputs(float[] theta, float[] x, int n) {
     load(theta, ParamLayout.FLOAT, false);
+    return quantizerInputs(x, n);
+  }
+
+  /**
+   * Inputs of every activation quantizer in an inference pass over {@code x} at the precision last
+   * {@link #load}ed, in the order of {@link QuantizationPlan#quantizedLayers()}.
+   */
+  public List<float[]> quantizerInputs(float[] x, int n) {
     Map<String, INDArray> acts = graph.feedForward(features(x, n), false);
     List<float[]> out = new ArrayList<>();
     for (LayerInfo l : plan.quantizedLayers()) {
