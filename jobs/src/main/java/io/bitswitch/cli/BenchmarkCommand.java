@@ -80,7 +80,7 @@ public final class BenchmarkCommand extends BitswitchCommand {
     Map<String, Integer> perLayer = layerBits == null ? null : LayerBits.read(layerBits);
     try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch benchmark", Map.of())) {
       int cores = spark.sparkContext().defaultParallelism();
-      List<Integer> widths = bits != null ? bits.descending() : perLayer != null ? List.of()
+      List<Integer> widths = bits != null ? bits.descending()
           : BundleStore.read(bundle, spark.sparkContext().hadoopConfiguration()).manifest().bits();
       widths.forEach(b -> targets.add(ExportTarget.uniform(b)));
       if (perLayer != null) {

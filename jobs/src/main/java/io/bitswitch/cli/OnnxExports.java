@@ -99,8 +99,10 @@ final class OnnxExports {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      // Not Files.createTempFile: its owner-only permissions would stay on the published model; a plain
+      // new file gets the umask's, like any file the user writes.
+      tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ch.write(java.nio.ByteBuffer.wrap(bytes));
         ch.force(true);
       }
@@ -176,7 +178,7 @@ final class OnnxExports {
         sb.append(String.format(Locale.ROOT, "  %-16s  %-10s  %,12d B  %,12d B  %,10d B  %,10d B%n", label,
             String.join("/", e.result().types()), e.result().integerWeightBytes(), e.result().floatBytes(),
             e.result().otherBytes(), e.bytes()));
-      } catch (InvalidInputException ex) {
+      } catch (BitswitchException ex) {
         sb.append("  not exportable: ").append(ex.getMessage()).append('\n');
         break;
       }
