@@ -1,20 +1,50 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.onnx.ExportTarget;
+import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.Stages;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.ThroughputBenchmark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bitswitch benchmark}: train throughput against plain DL4J on the same cores. */
+/**
+ * {@code bitswitch benchmark}: train throughput against plain DL4J on the same cores; with
+ * {@code --inference}, evaluate's throughput against the exported ONNX model in ONNX Runtime.
+ */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
-    description = "Measures train's image-passes/s (joint QAT over bitswitch.train.bits on Spark, one partition "
+    description = {"Measures train's image-passes/s (joint QAT over bitswitch.train.bits on Spark, one partition "
         + "per core) against plain DL4J FP32 forward+backward of the same network on the same cores.",
-    footerHeading = "%nExample:%n", footer = "  bitswitch benchmark --master 'local[2]' --steps 60")
+        "With --inference --bundle: inference on the test split at each bit-width, by evaluate (Spark, end to end), "
+        + "by the same DL4J network alone and by the exported ONNX model in ONNX Runtime, one thread per core; "
+        + "also the accuracy of each, the images whose prediction differs, the largest logit difference and the "
+        + "activations on an exact rounding tie. ONNX Runtime is on bin/bitswitch's classpath, not in the Spark jar."},
+    footerHeading = "%nExamples:%n", footer = {"  bitswitch benchmark --master 'local[2]' --steps 60",
+        "  bitswitch benchmark --master 'local[2]' --inference --bundle runs/mp/bundle --bits 8,4"})
 public final class BenchmarkCommand extends BitswitchCommand {
+  @Option(names = "--inference", description = "Measure inference (evaluate against ONNX Runtime) instead of training.")
+  private boolean inference;
+
+  @Option(names = "--bundle", paramLabel = "BUNDLE", description = "With --inference: the INT-h (or FP32) bundle.")
+  private String bundle;
+
+  @Option(names = "--bits", paramLabel = "LIST", converter = BitsOptions.EvaluationList.class,
+      description = "With --inference: bit-widths to measure, e.g. 8,4 (32: an FP32 bundle). Default: every "
+          + "bit-width of the bundle.")
+  private BitsOptions.Selection bits;
+
+  @Option(names = "--layer-bits", paramLabel = "FILE",
+      description = "With --inference: also measure this per-layer configuration (JSON, as search writes them).")
+  private Path layerBits;
+
   @Option(names = "--steps", paramLabel = "N", defaultValue = "60", description = "Measured steps (default ${DEFAULT-VALUE}).")
   private int steps;
 
@@ -24,6 +54,12 @@ public final class BenchmarkCommand extends BitswitchCommand {
   @Override
   protected int run(BitswitchConfig config) throws Exception {
     String data = common.dataOrDefault();
+    if (inference) {
+      return runInference(config, data);
+    }
+    if (bundle != null || bits != null || layerBits != null) {
+      throw new InvalidInputException("--bundle, --bits and --layer-bits belong to --inference");
+    }
     try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch benchmark", Map.of())) {
       int cores = spark.sparkContext().defaultParallelism();
       ThroughputBenchmark.Result r = ThroughputBenchmark.run(spark, data, config.train().bits(), cores,
@@ -32,6 +68,28 @@ public final class BenchmarkCommand extends BitswitchCommand {
       stdout().printf(Locale.ROOT, "bitswitch train (%d bits)  %8.0f image-passes/s (%.0f img/s)%n", r.passes(),
           r.trainImagePassesPerSecond(), r.trainImagesPerSecond());
       stdout().printf(Locale.ROOT, "ratio                     %8.2f (target >= 0.85)%n", r.ratio());
+    }
+    return 0;
+  }
+
+  private int runInference(BitswitchConfig config, String data) throws Exception {
+    if (bundle == null) {
+      throw new InvalidInputException("--inference needs --bundle: the bundle whose exports to measure");
+    }
+    List<ExportTarget> targets = new ArrayList<>();
+    Map<String, Integer> perLayer = layerBits == null ? null : LayerBits.read(layerBits);
+    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch benchmark", Map.of())) {
+      int cores = spark.sparkContext().defaultParallelism();
+      List<Integer> widths = bits != null ? bits.descending()
+          : BundleStore.read(bundle, spark.sparkContext().hadoopConfiguration()).manifest().bits();
+      widths.forEach(b -> targets.add(ExportTarget.uniform(b)));
+      if (perLayer != null) {
+        targets.add(ExportTarget.perLayer(perLayer));
+      }
+      Stages.Setup setup = Runs.setup(config, data);
+      List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(spark, setup, bundle, targets, cores,
+          setup.evalBatch(), stderr());
+      InferenceBenchmark.print(stdout(), rows, cores, setup.evalBatch());
     }
     return 0;
   }

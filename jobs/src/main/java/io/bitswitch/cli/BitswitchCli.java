@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
         SearchCommand.class,
         EvaluateCommand.class,
         SwitchCommand.class,
+        ExportCommand.class,
         InspectCommand.class,
         DemoCommand.class,
         HelpCommand.class})

@@ -1,10 +1,13 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SensitivityOptions;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Command;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "The whole pipeline on Fashion-MNIST: pretrain FP32, joint QAT over bitswitch.train.bits, every "
         + "precision evaluated from the stored INT-h bundle, then Hessian sensitivity of the FP32 model, the HASB "
-        + "SuperNet (<run>/supernet) and the ILP search (<run>/search); with the overrides of bitswitch.demo.profile "
+        + "SuperNet (<run>/supernet) and the ILP search (<run>/search), and the 4-bit model exported as ONNX "
+        + "(<run>/model-4bit.onnx); with the overrides of bitswitch.demo.profile "
         + "(quick by default) beneath your own settings. Writes a run directory under --out (default: "
         + DemoCommand.DEFAULT_RUNS_DIR + ") and prints its path as the last line.",
     footerHeading = "%nExample:%n", footer = "  bitswitch demo --set demo.profile=full")
@@ -31,6 +35,8 @@ public final class DemoCommand extends BitswitchCommand {
   static final String SUPERNET_DIR = "supernet";
   /** The search stage's sub-directory of the run directory. */
   static final String SEARCH_DIR = "search";
+  /** The bit-width of the ONNX model the demo exports. */
+  static final int ONNX_BITS = 4;
 
   @Override
   protected int run(BitswitchConfig userConfig) throws IOException {
@@ -44,6 +50,7 @@ public final class DemoCommand extends BitswitchCommand {
     String bundle = Runs.child(runDir, Runs.BUNDLE_DIR);
     Map<String, Double> accuracy = new LinkedHashMap<>();
     Map<String, Object> pareto;
+    String onnxLine;
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -65,6 +72,8 @@ public final class DemoCommand extends BitswitchCommand {
       accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       metrics.recordAccuracy(accuracy);
+      Map<String, Object> onnx = new LinkedHashMap<>();
+      onnxLine = exportOnnx(runDir, BundleStore.read(bundle, hadoop), config, onnx);
 
       // Mixed precision: traces of the FP32 model, the HASB SuperNet, the ILP front.
       long mixedStart = System.nanoTime();
@@ -93,14 +102,41 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION))
           .get("draws"));
       fields.put("pareto", pareto);
+      fields.put("onnx", onnx);
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
       metrics.succeeded();
     }
     Runs.printAccuracy(stdout(), accuracy);
     stdout().println("mixed precision (ILP front, search." + config.search().budget().configName() + " budgets):");
     SearchCommand.print(stdout(), pareto);
+    stdout().println(onnxLine);
     stdout().println(runDir);
     return 0;
+  }
+
+  /**
+   * Exports the deployable model at 4 bits (the lowest trained width when 4 is not among them) as
+   * {@code <run>/model-<b>bit.onnx}, records path and size in {@code fields}, and returns the line the
+   * demo prints. A run directory that is not on the local file system gets no export, and says so.
+   */
+  private static String exportOnnx(String runDir, Bundle bundle, BitswitchConfig config, Map<String, Object> fields) {
+    int[] bits = config.train().bits().descending();
+    int b = java.util.Arrays.stream(bits).anyMatch(x -> x == ONNX_BITS) ? ONNX_BITS : bits[bits.length - 1];
+    String file = Runs.child(runDir, "model-" + b + "bit.onnx");
+    java.nio.file.Path path;
+    try {
+      path = OnnxExports.localPath(file);
+    } catch (io.bitswitch.InvalidInputException e) {
+      return "ONNX export skipped: " + runDir + " is not on the local file system (use bitswitch export)";
+    }
+    OnnxExports.Export export = OnnxExports.export(bundle, ExportTarget.uniform(b));
+    OnnxExports.writeAtomically(path, export.result().model(), false);
+    fields.put("bits", b);
+    fields.put("path", path.toString());
+    fields.put("bytes", export.bytes());
+    fields.put("weights", String.join("/", export.result().types()));
+    return String.format(java.util.Locale.ROOT, "%d-bit ONNX model: %s (%,d bytes, %.1f KiB)", b, path,
+        export.bytes(), export.bytes() / 1024.0);
   }
 
   /**

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 
 class BitswitchCliTest {
   private static final List<String> COMMANDS =
-      List.of("ingest", "pretrain", "train", "sensitivity", "supernet", "search", "evaluate", "switch", "inspect", "demo");
+      List.of("ingest", "pretrain", "train", "sensitivity", "supernet", "search", "evaluate", "switch", "export", "inspect",
+          "demo");
 
   @TempDir Path dir;
 
@@ -48,7 +49,7 @@ class BitswitchCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ingest", "pretrain", "train", "sensitivity", "supernet", "search", "evaluate", "switch",
+  @ValueSource(strings = {"ingest", "pretrain", "train", "sensitivity", "supernet", "search", "evaluate", "switch", "export",
       "inspect", "demo", "benchmark"})
   void helpWorksForEveryCommand(String command) {
     Run run = run(command, "--help");

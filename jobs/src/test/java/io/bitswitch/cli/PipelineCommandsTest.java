@@ -113,6 +113,12 @@ class PipelineCommandsTest {
     long b4 = sizes.get("deployed_bytes").get("4").asLong();
     long b2 = sizes.get("deployed_bytes").get("2").asLong();
     assertTrue(b2 < b4 && b4 < fp32, sizes.toString());
+    // The deployable 4-bit model as ONNX, its path and size printed before the run directory.
+    Path onnx = runDir.resolve("model-4bit.onnx");
+    assertTrue(Files.isRegularFile(onnx), "the demo exports the 4-bit model");
+    assertTrue(demo.out().contains("4-bit ONNX model: " + onnx + " (" + String.format(java.util.Locale.ROOT, "%,d",
+        Files.size(onnx)) + " bytes"), demo.out());
+    assertEquals(Files.size(onnx), report.get("onnx").get("bytes").asLong());
     String md = Files.readString(runDir.resolve(Runs.REPORT_MD_FILE));
     assertTrue(md.contains("| FP32 |") && md.contains("| 2 |") && md.contains("evaluate_seconds"), md);
   }

@@ -575,11 +575,38 @@ public final class QuantizedGraph {
   }
 
   /**
+   * Class scores before the output layer's activation (the logits of a softmax output), row-major
+   * [n, classes], at the precision last {@link #load}ed: the output layer's input times its weights
+   * plus its bias. For comparing with other runtimes, where probabilities near 0 or 1 hide differences.
+   */
+  public float[] logits(float[] x, int n) {
+    Map<String, INDArray> acts = graph.feedForward(features(x, n), false);
+    String output = graph.getConfiguration().getNetworkOutputs().get(0);
+    String source = graph.getConfiguration().getVertexInputs().get(output).get(0);
+    INDArray in = acts.get(source).castTo(DataType.FLOAT).dup('c').reshape('c', n, -1);
+    org.deeplearning4j.nn.api.Layer layer = graph.getLayer(output);
+    INDArray scores = in.mmul(layer.getParam("W"));
+    INDArray bias = layer.getParam("b");
+    if (bias != null) {
+      scores.addiRowVector(bias);
+    }
+    return scores.dup('c').data().asFloat();
+  }
+
+  /**
    * Inputs of every activation quantizer in an FP32 inference pass over {@code x}, in the order of
    * {@link QuantizationPlan#quantizedLayers()}: what LSQ initialises the activation scales from.
    */
   public List<float[]> activationQuantizerInputs(float[] theta, float[] x, int n) {
     load(theta, ParamLayout.FLOAT, false);
+    return quantizerInputs(x, n);
+  }
+
+  /**
+   * Inputs of every activation quantizer in an inference pass over {@code x} at the precision last
+   * {@link #load}ed, in the order of {@link QuantizationPlan#quantizedLayers()}.
+   */
+  public List<float[]> quantizerInputs(float[] x, int n) {
     Map<String, INDArray> acts = graph.feedForward(features(x, n), false);
     List<float[]> out = new ArrayList<>();
     for (LayerInfo l : plan.quantizedLayers()) {
