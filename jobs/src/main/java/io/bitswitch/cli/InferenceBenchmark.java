@@ -15,7 +15,7 @@ import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.quant.ActivationQuantizer;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.ModelSpec;
+import io.bitswitch.model.ModelSpec;
 import io.bitswitch.train.Stages;
 import java.io.PrintWriter;
 import java.util.ArrayList;
