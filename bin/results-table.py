@@ -87,12 +87,13 @@ for label, rid in singles:
     a = acc(rid)
     if a:
         print(f"| {label} | 1 (42) | " + " | ".join(f"{a[b]:.2f}" if b in a else "" for b in BITS) + " |")
-print(f"\nWall time of the whole set: {total_seconds / 60:.0f} min (sum of the runs' `seconds` in report.json: data "
-      "loading, training, evaluation, publishing).")
+print(f"\nWall time of the runs listed: {total_seconds / 60:.0f} min (sum of the runs' `seconds` in report.json: data "
+      "loading, training, evaluation, publishing; it depends on what else the machine was running, so it is not a "
+      "speed figure). Rows of `bin/results` that have not run yet are missing from the table.")
 
 # Targets.
-print("\n## Targets (means over the three seeds)\n")
 g, n = group("joint")
+print(f"\n## Targets (means over the {n} seed(s) of the default run done so far; the targets ask for three)\n")
 fp, nf = group("fp32")
 off, noff = group("no-alrs")
 if n and nf:
