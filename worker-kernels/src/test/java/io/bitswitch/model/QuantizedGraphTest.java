@@ -186,4 +186,36 @@ class QuantizedGraphTest {
         io.bitswitch.InvalidInputException.class, () -> QuantizationPlan.of(conf));
     assertTrue(e.getMessage().contains("DepthwiseConvolution2D"), e.getMessage());
   }
+  @Test
+  void fanInUniformDrawsWeightsAndBiasesWithinOneOverRootFanInSeeded() {
+    QuantizedGraph g = fmnist(BITS);
+    ParamLayout layout = g.layout();
+    float[] theta = g.initialParameters(ParameterInit.FAN_IN_UNIFORM, 11);
+    assertArrayEquals(theta, g.initialParameters(ParameterInit.FAN_IN_UNIFORM, 11), "same seed, same draw");
+    for (LayerInfo l : g.plan().layers()) {
+      if (l.role() == Role.BATCHNORM) {
+        continue;
+      }
+      double bound = 1 / Math.sqrt((double) l.weightCount() / l.outChannels());
+      Segment w = layout.find(l.name(), Kind.WEIGHT, 0);
+      Segment weights = w != null ? w : layout.get(l.name(), Kind.FLOAT_WEIGHT, 0);
+      Segment bias = layout.find(l.name(), Kind.BIAS, 0);
+      for (Segment s : bias == null ? List.of(weights) : List.of(weights, bias)) {
+        double max = 0;
+        for (int i = s.offset(); i < s.offset() + s.length(); i++) {
+          max = Math.max(max, Math.abs(theta[i]));
+        }
+        assertTrue(max <= bound, s + ": " + max + " > " + bound);
+        // Uniform over the whole range, not a narrower law: the largest draw comes close to the bound.
+        assertTrue(s.length() < 50 || max > 0.9 * bound, s + ": largest " + max + " of bound " + bound);
+      }
+      if (w != null) {
+        float[] scales = ParamLayout.slice(theta, layout.get(l.name(), Kind.WEIGHT_SCALE, 0));
+        assertArrayEquals(io.bitswitch.quant.DoubleRounding.initScales(ParamLayout.slice(theta, w), scales.length, 8),
+            scales, "weight scales follow the drawn weights");
+      }
+    }
+    // He-normal keeps the configuration's own (DL4J) draw.
+    assertArrayEquals(g.initialParameters(), g.initialParameters(ParameterInit.HE_NORMAL, 11));
+  }
 }
