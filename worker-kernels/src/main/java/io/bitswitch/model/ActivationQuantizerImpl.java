@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.deeplearning4j.nn.gradient.Gradient;
 
 /**
@@ -66,9 +65,9 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     if (bits >= FLOAT_BITS) {
       return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
     }
-    float[] x = input.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] x = NdArrays.toFloats(input);
     ActivationQuantizer.forward(x, x.length, scale, bits, x);
-    INDArray out = Nd4j.create(x, input.shape(), 'c');
+    INDArray out = NdArrays.fromFloats(x, input.shape());
     return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
   }
 
@@ -78,13 +77,13 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     if (bits >= FLOAT_BITS) {
       return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon));
     }
-    float[] x = input.castTo(DataType.FLOAT).dup('c').data().asFloat();
-    float[] g = epsilon.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] x = NdArrays.toFloats(input);
+    float[] g = NdArrays.toFloats(epsilon);
     long examples = input.size(0);
     float lsq = ActivationQuantizer.gradScale(x.length / Math.max(1, examples), bits);
     float[] gx = new float[x.length];
     scaleGradient = ActivationQuantizer.backward(x, x.length, scale, bits, g, gx, lsq);
-    INDArray eps = Nd4j.create(gx, input.shape(), 'c');
+    INDArray eps = NdArrays.fromFloats(gx, input.shape());
     return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, eps));
   }
 

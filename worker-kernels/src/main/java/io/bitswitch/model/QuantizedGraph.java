@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A DL4J graph whose weights come from the flat parameter vector θ of a {@link ParamLayout},
@@ -321,11 +320,11 @@ public final class QuantizedGraph {
   }
 
   private static float[] read(INDArray view, char order) {
-    return view.dup(order).castTo(DataType.FLOAT).data().asFloat();
+    return NdArrays.toFloats(view, order);
   }
 
   private static void write(INDArray view, float[] values, char order) {
-    view.assign(Nd4j.create(values, view.shape(), order));
+    view.assign(NdArrays.fromFloats(values, view.shape(), order));
   }
 
   private static void put(float[] theta, Segment s, float[] values) {
@@ -424,7 +423,7 @@ public final class QuantizedGraph {
   }
 
   private INDArray features(float[] x, int n) {
-    return Nd4j.create(x, new long[] {n, inputShape[0], inputShape[1], inputShape[2]}, 'c');
+    return NdArrays.fromFloats(x, n, inputShape[0], inputShape[1], inputShape[2]);
   }
 
   private INDArray oneHot(int[] labels, int n) {
@@ -432,7 +431,7 @@ public final class QuantizedGraph {
     for (int i = 0; i < n; i++) {
       y[i * classes + labels[i]] = 1f;
     }
-    return Nd4j.create(y, new long[] {n, classes}, 'c');
+    return NdArrays.fromFloats(y, n, classes);
   }
 
   /**
@@ -571,7 +570,7 @@ public final class QuantizedGraph {
   /** Class probabilities, row-major [n, classes], at the precision last {@link #load}ed. */
   public float[] output(float[] x, int n) {
     INDArray out = graph.outputSingle(false, features(x, n));
-    return out.dup('c').castTo(DataType.FLOAT).data().asFloat();
+    return NdArrays.toFloats(out);
   }
 
   /**
@@ -590,7 +589,7 @@ public final class QuantizedGraph {
     if (bias != null) {
       scores.addiRowVector(bias);
     }
-    return scores.dup('c').data().asFloat();
+    return NdArrays.toFloats(scores);
   }
 
   /**
@@ -611,7 +610,7 @@ public final class QuantizedGraph {
     List<float[]> out = new ArrayList<>();
     for (LayerInfo l : plan.quantizedLayers()) {
       String source = graph.getConfiguration().getVertexInputs().get(l.actQuantizer()).get(0);
-      out.add(acts.get(source).dup('c').castTo(DataType.FLOAT).data().asFloat());
+      out.add(NdArrays.toFloats(acts.get(source)));
     }
     return out;
   }

@@ -1,0 +1,52 @@
+package io.bitswitch.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The bulk copies give exactly the floats of ND4J's element-by-element ones, for any layout. */
+class NdArraysTest {
+  private static float[] slow(INDArray a, char order) {
+    return a.dup(order).castTo(DataType.FLOAT).data().asFloat();
+  }
+
+  @Test
+  void toFloatsEqualsTheElementwiseCopyForEveryLayout() {
+    Nd4j.getRandom().setSeed(7);
+    INDArray c = Nd4j.rand(DataType.FLOAT, 3, 4, 5, 6).subi(0.5);
+    INDArray f = c.dup('f');
+    INDArray view = c.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all(), NDArrayIndex.interval(1, 4),
+        NDArrayIndex.all());
+    INDArray doubles = c.castTo(DataType.DOUBLE);
+    for (INDArray a : new INDArray[] {c, f, view, doubles, c.reshape('c', 12, 30)}) {
+      for (char order : new char[] {'c', 'f'}) {
+        assertArrayEquals(slow(a, order), NdArrays.toFloats(a, order), a.shapeInfoToString() + " " + order);
+      }
+    }
+    // A view's data buffer holds more than the view: the copy must hold the view only.
+    assertEquals(view.length(), NdArrays.toFloats(view).length);
+  }
+
+  @Test
+  void fromFloatsEqualsNd4jCreate() {
+    float[] values = new float[2 * 3 * 4];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) Math.sin(i) * 1e3f;
+    }
+    long[] shape = {2, 3, 4};
+    for (char order : new char[] {'c', 'f'}) {
+      INDArray expected = Nd4j.create(values, shape, order);
+      INDArray actual = NdArrays.fromFloats(values, shape, order);
+      assertEquals(expected, actual);
+      assertEquals(order, actual.ordering());
+      assertArrayEquals(slow(expected, 'c'), slow(actual, 'c'));
+    }
+    assertThrows(IllegalArgumentException.class, () -> NdArrays.fromFloats(values, 5, 5));
+  }
+}
