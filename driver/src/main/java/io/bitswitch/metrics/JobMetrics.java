@@ -1,8 +1,6 @@
 package io.bitswitch.metrics;
 
 import io.bitswitch.BitswitchException;
-import io.bitswitch.train.StepRecord;
-import io.bitswitch.train.Stages;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -21,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (JobMetrics metrics = JobMetrics.start(settings)) {
- *   Stages.train(..., metrics);
+ *   Stages.train(..., MetricsListener.of(metrics));
  *   metrics.recordAccuracy(accuracy);
  *   metrics.succeeded();
  * }
@@ -49,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Label {@code bits} is a bit-width in decimal, {@code "32"} for FP32.
  */
-public final class JobMetrics implements Stages.Listener, AutoCloseable {
+public final class JobMetrics implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
   private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(10);
 
@@ -179,10 +176,9 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   /** Loss and rates per precision, examples and step time of each training step. */
-  @Override
-  public void step(StepRecord r) {
-    for (int k = 0; k < r.precisions().length; k++) {
-      String bits = Integer.toString(r.precisions()[k]);
+  public void step(TrainingStep r) {
+    for (int k = 0; k < r.bits().length; k++) {
+      String bits = Integer.toString(r.bits()[k]);
       trainLoss.labelValues(bits).set(r.loss()[k]);
       double scaleRate = r.scaleLearningRate()[k];
       if (!Double.isNaN(scaleRate)) {
@@ -195,12 +191,13 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
     stepDuration.observe(r.seconds());
   }
 
-  /** {@link #step(StepRecord)} as a plain step listener. */
-  public Consumer<StepRecord> stepListener() {
-    return this::step;
-  }
-
-  @Override
+  /**
+   * One committed checkpoint.
+   *
+   * @param step the step it holds
+   * @param seconds wall time of the write, commit and pruning
+   * @param bytes bytes written
+   */
   public void checkpointWritten(int step, double seconds, long bytes) {
     checkpointWriteDuration.observe(seconds);
     checkpointSize.set(bytes);
@@ -212,7 +209,6 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   /** One HASB pass: counts the bit-width each layer ran at. */
-  @Override
   public void hasbDraw(int... layerBits) {
     for (int b : layerBits) {
       hasbLayerBits.labelValues(Integer.toString(b)).inc();

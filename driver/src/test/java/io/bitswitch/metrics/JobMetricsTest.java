@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.BitswitchException;
-import io.bitswitch.train.StepRecord;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,8 +57,8 @@ class JobMetricsTest {
     return names;
   }
 
-  static StepRecord step(int step) {
-    return new StepRecord(step, 0, new int[] {32, 8, 4}, new double[] {0.25, 0.5, 0.75}, 1e-3,
+  static TrainingStep step(int step) {
+    return new TrainingStep(new int[] {32, 8, 4}, new double[] {0.25, 0.5, 0.75}, 1e-3,
         new double[] {Double.NaN, 2e-4, 3e-4}, 128.0, 0.5);
   }
 

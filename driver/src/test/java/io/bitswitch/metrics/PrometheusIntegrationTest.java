@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.testing.RequiredPackages;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -119,7 +120,7 @@ class PrometheusIntegrationTest {
         Optional.of(pushgatewayAddress)))) {
       Stages.Outcome outcome = Stages.train(spark, setup, options, BitWidthSet.of(8, 4), null,
           dir.resolve("bundle").toUri().toString(), checkpointing,
-          new PrintStream(OutputStream.nullOutputStream()), metrics);
+          new PrintStream(OutputStream.nullOutputStream()), MetricsListener.of(metrics));
       trainedExamples = outcome.history().size() * 64L;
       metrics.recordAccuracy(outcome.accuracy());
       // The endpoint is up until close(): wait for a scrape that saw the whole training.

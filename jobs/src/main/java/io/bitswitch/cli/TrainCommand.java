@@ -6,6 +6,7 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.Pointer;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.QualityGates;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
@@ -96,7 +97,7 @@ public final class TrainCommand extends BitswitchCommand {
       Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, bundleDir, checkpointing, System.err, metrics);
+          config.train().bits(), init, bundleDir, checkpointing, System.err, MetricsListener.of(metrics));
       metrics.recordAccuracy(outcome.accuracy());
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());
