@@ -52,7 +52,7 @@ public final class DemoCommand extends BitswitchCommand {
     Map<String, Double> accuracy = new LinkedHashMap<>();
     Map<String, Object> pareto;
     String onnxLine;
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Stages.Setup setup = Runs.setup(config, data);

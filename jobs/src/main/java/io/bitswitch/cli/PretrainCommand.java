@@ -26,7 +26,7 @@ public final class PretrainCommand extends BitswitchCommand {
         common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs"),
         common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),

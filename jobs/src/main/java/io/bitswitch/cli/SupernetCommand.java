@@ -46,7 +46,7 @@ public final class SupernetCommand extends BitswitchCommand {
     }
     String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
