@@ -190,7 +190,7 @@ class KubernetesHardeningTest {
     assertEquals("restricted", path(namespace, "metadata", "labels", "pod-security.kubernetes.io/enforce"),
         "the namespace enforces the restricted level");
     Map<String, Map<String, Object>> pods = pods();
-    assertEquals(5, pods.size(), pods::keySet);
+    assertEquals(5, pods.size(), () -> pods.keySet().toString());
     for (Map.Entry<String, Map<String, Object>> pod : pods.entrySet()) {
       List<String> problems = restrictedProblems(pod.getValue());
       assertTrue(problems.isEmpty(), () -> pod.getKey() + ": " + problems);
