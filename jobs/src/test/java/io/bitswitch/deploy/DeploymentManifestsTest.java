@@ -216,11 +216,10 @@ class DeploymentManifestsTest {
       assertTrue(string(m.body(), "apiVersion").contains("v1"), () -> m + ": apiVersion");
       assertFalse(m.kind().isBlank(), () -> m + ": kind");
       assertFalse(m.name().isBlank(), () -> m + ": metadata.name");
-      if (m.kind().equals("Kustomization")) {
-        // kustomization.yaml sets the namespace of the others (KubernetesHardeningTest)
-      } else if (m.kind().equals("Namespace")) {
+      if (m.kind().equals("Namespace")) {
         assertEquals(NAMESPACE, m.name());
-      } else {
+      } else if (!m.kind().equals("Kustomization")) {
+        // Every object but the Kustomization, which is no object but sets the others' namespace.
         assertEquals(NAMESPACE, string(m.body(), "metadata", "namespace"), () -> m + ": metadata.namespace");
       }
       assertTrue(names.add(m.kind() + "/" + m.name()), () -> m + " is defined twice");
@@ -434,7 +433,8 @@ class DeploymentManifestsTest {
     List<String> from = dockerInstructions("FROM");
     assertEquals(1, from.size(), "one FROM");
     String sparkVersion = org.apache.spark.package$.MODULE$.SPARK_VERSION();
-    assertTrue(from.get(0).replaceFirst("^--platform=\\S+\\s+", "").matches("apache/spark:" + Pattern.quote(sparkVersion) + "-scala2\\.13-java17-[a-z0-9.-]+"),
+    String base = from.get(0).replaceFirst("^--platform=\\S+\\s+", "");
+    assertTrue(base.matches("apache/spark:" + Pattern.quote(sparkVersion) + "-scala2\\.13-java17-[a-z0-9.-]+"),
         () -> "FROM an official apache/spark image of Spark " + sparkVersion + " for Java 17, got " + from.get(0));
     List<String> copies = dockerInstructions("COPY");
     assertTrue(copies.stream().anyMatch(c -> tokens(c).equals(
