@@ -1,5 +1,9 @@
 package io.bitswitch;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -36,6 +40,21 @@ class ArchitectureRulesTest {
     slices().matching("io.bitswitch.(**)").namingSlices("io.bitswitch.$1")
         .should().beFreeOfCycles()
         .because("docs/design/architecture.md §1: dependencies point one way")
+        .check(moduleClasses);
+  }
+
+  /**
+   * The metrics package is a leaf: it knows Prometheus and the root exceptions, and the stages
+   * report to it through their own listener ({@code train.MetricsListener}), so it can be reused
+   * and tested without the training code.
+   */
+  @Test
+  void metricsDependsOnNoOtherBitswitchPackage() {
+    noClasses().that().resideInAPackage("io.bitswitch.metrics..")
+        .should().dependOnClassesThat(resideInAPackage("io.bitswitch..")
+            .and(not(resideInAnyPackage("io.bitswitch", "io.bitswitch.metrics.."))))
+        .because("docs/design/architecture.md §1 and §6: metrics depends on nothing of bitswitch but the root "
+            + "exceptions")
         .check(moduleClasses);
   }
 }

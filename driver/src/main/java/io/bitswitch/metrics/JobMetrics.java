@@ -1,8 +1,6 @@
 package io.bitswitch.metrics;
 
 import io.bitswitch.BitswitchException;
-import io.bitswitch.train.StepRecord;
-import io.bitswitch.train.Stages;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -21,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,37 +31,53 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (JobMetrics metrics = JobMetrics.start(settings)) {
- *   Stages.train(..., metrics);
+ *   Stages.train(..., MetricsListener.of(metrics));
  *   metrics.recordAccuracy(accuracy);
  *   metrics.succeeded();
  * }
  * }</pre>
  *
- * <p>{@link #close()} pushes with {@code pushAdd} under the grouping key {@code job} only, so a
- * push replaces the job's series of the same names and leaves the others: a failed job pushes no
- * {@code bitswitch_job_last_success_timestamp_seconds}, and the previous success's timestamp stays
- * in the Pushgateway for "time since last success" alerts. The push carries only the
- * {@code bitswitch_*} series; the process metrics (JVM heap and GC, ND4J off-heap) are on the
- * live endpoint alone, since a pushed copy would outlive the process it describes.
+ * <p>{@link #close()} pushes with {@code pushAdd} under the grouping keys {@code job} and
+ * {@code command} (the CLI command, e.g. {@code train}), so a push replaces only the series of
+ * the same names of the same job and command: an ad-hoc {@code evaluate} under the nightly job's
+ * name leaves the nightly {@code train}'s series alone, and a failed job pushes no
+ * {@code bitswitch_job_last_success_timestamp_seconds}, so the previous success's timestamp stays
+ * in the Pushgateway for "time since last success" alerts. A failed job pushes
+ * {@code bitswitch_job_last_failure_timestamp_seconds} instead; every job pushes
+ * {@code bitswitch_job_last_attempt_timestamp_seconds}, and a job that checked quality gates
+ * {@code bitswitch_gates_passed}. The push is retried with exponential backoff ({@link PushRetry});
+ * when it still fails, one warning line is logged and the job's outcome stands. The push carries
+ * only the {@code bitswitch_*} series; the process metrics (JVM heap and GC, ND4J off-heap) are on
+ * the live endpoint alone, since a pushed copy would outlive the process it describes. The live
+ * series carry no {@code command} label: that is how queries tell them from pushed copies
+ * (docs/OPERATIONS.md).
  *
  * <p>Label {@code bits} is a bit-width in decimal, {@code "32"} for FP32.
  */
-public final class JobMetrics implements Stages.Listener, AutoCloseable {
+public final class JobMetrics implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
+  /** Per push attempt, for connecting and for the answer. */
   private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Where a job's metrics go.
    *
    * @param job value of the Pushgateway grouping key {@code job}
+   * @param command value of the Pushgateway grouping key {@code command}: the CLI command that
+   *     runs the job ({@code train}, {@code evaluate}, ...)
    * @param version bitswitch version, the {@code version} label of {@code bitswitch_build_info}
    * @param listen address of the live HTTP endpoint (port 0: any free port), or null for none
    * @param pushgateway {@code host:port} of the Pushgateway for the final push, or empty for none
    */
-  public record Settings(String job, String version, InetSocketAddress listen, Optional<String> pushgateway) {
+  public record Settings(String job, String command, String version, InetSocketAddress listen,
+      Optional<String> pushgateway) {
     /** Checks the fields. */
     public Settings {
       Objects.requireNonNull(job, "job");
+      Objects.requireNonNull(command, "command");
+      if (command.isBlank()) {
+        throw new IllegalArgumentException("command: a grouping key value must not be empty");
+      }
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(pushgateway, "pushgateway");
     }
@@ -90,14 +103,26 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   private final Gauge checkpointSize;
   /** Registered on success only: an unset gauge would be exported as 0 and overwrite the last success. */
   private final Gauge lastSuccess;
+  /** Registered when the job ends without success, for the same reason. */
+  private final Gauge lastFailure;
+  /** Registered once gates were checked: jobs without gates must not report a pass or a failure. */
+  private final Gauge gatesPassed;
+  private final PushRetry pushRetry;
 
   private HTTPServer server;
   private boolean success;
+  private boolean gatesChecked;
   private boolean closed;
 
   /** The registry and its metrics, without endpoint; {@link #start(Settings)} serves them. */
   JobMetrics(Settings settings) {
+    this(settings, PushRetry.DEFAULT);
+  }
+
+  /** As {@link #JobMetrics(Settings)}, with the given retries of the final push. */
+  JobMetrics(Settings settings, PushRetry pushRetry) {
     this.settings = settings;
+    this.pushRetry = pushRetry;
     trainLoss = job(Gauge.builder().name("bitswitch_train_loss")
         .help("Mean cross-entropy of the last training step, per precision").labelNames("bits").build());
     learningRate = job(Gauge.builder().name("bitswitch_train_learning_rate")
@@ -121,6 +146,13 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
         .help("Bytes of the last checkpoint written").build());
     lastSuccess = Gauge.builder().name("bitswitch_job_last_success_timestamp_seconds").unit(Unit.SECONDS)
         .help("Unix time at which the job last succeeded").build();
+    lastFailure = Gauge.builder().name("bitswitch_job_last_failure_timestamp_seconds").unit(Unit.SECONDS)
+        .help("Unix time at which the job last ended without success (error, or failed quality gates)").build();
+    gatesPassed = Gauge.builder().name("bitswitch_gates_passed")
+        .help("1 if the job's new bundle passed its quality gates and was published, 0 if it failed them").build();
+    Gauge lastAttempt = job(Gauge.builder().name("bitswitch_job_last_attempt_timestamp_seconds").unit(Unit.SECONDS)
+        .help("Unix time at which the job last started, whatever its outcome").build());
+    lastAttempt.set(System.currentTimeMillis() / 1000.0);
     job(GaugeWithCallback.builder().name("bitswitch_job_duration_seconds").unit(Unit.SECONDS)
         .help("Wall time of the job: so far while it runs, in total once it has ended")
         .callback(cb -> cb.call(durationSeconds())).build());
@@ -179,10 +211,9 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   /** Loss and rates per precision, examples and step time of each training step. */
-  @Override
-  public void step(StepRecord r) {
-    for (int k = 0; k < r.precisions().length; k++) {
-      String bits = Integer.toString(r.precisions()[k]);
+  public void step(TrainingStep r) {
+    for (int k = 0; k < r.bits().length; k++) {
+      String bits = Integer.toString(r.bits()[k]);
       trainLoss.labelValues(bits).set(r.loss()[k]);
       double scaleRate = r.scaleLearningRate()[k];
       if (!Double.isNaN(scaleRate)) {
@@ -195,12 +226,13 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
     stepDuration.observe(r.seconds());
   }
 
-  /** {@link #step(StepRecord)} as a plain step listener. */
-  public Consumer<StepRecord> stepListener() {
-    return this::step;
-  }
-
-  @Override
+  /**
+   * One committed checkpoint.
+   *
+   * @param step the step it holds
+   * @param seconds wall time of the write, commit and pruning
+   * @param bytes bytes written
+   */
   public void checkpointWritten(int step, double seconds, long bytes) {
     checkpointWriteDuration.observe(seconds);
     checkpointSize.set(bytes);
@@ -212,7 +244,6 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   /** One HASB pass: counts the bit-width each layer ran at. */
-  @Override
   public void hasbDraw(int... layerBits) {
     for (int b : layerBits) {
       hasbLayerBits.labelValues(Integer.toString(b)).inc();
@@ -233,9 +264,30 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   /**
-   * Ends the job's metrics: fixes the job duration, pushes to the Pushgateway when one is
-   * configured, and stops the live endpoint. A failed push is logged, not thrown: the job's
-   * outputs are written by then, and the missing success timestamp is what alerts.
+   * Records the outcome of the job's quality gates: {@code bitswitch_gates_passed} 1 or 0. A job
+   * that checks no gates never calls this and exports no such series.
+   */
+  public synchronized void gatesChecked(boolean passed) {
+    gatesPassed.set(passed ? 1 : 0);
+    if (!gatesChecked) {
+      gatesChecked = true;
+      live.register(gatesPassed);
+      pushed.register(gatesPassed);
+    }
+  }
+
+  /** Registers every outcome series, for {@link MetricNames}: the list names them all. */
+  synchronized void registerEveryOutcome() {
+    succeeded();
+    gatesChecked(true);
+    live.register(lastFailure);
+  }
+
+  /**
+   * Ends the job's metrics: fixes the job duration, sets the failure timestamp unless
+   * {@link #succeeded()} was called, pushes to the Pushgateway when one is configured, and stops
+   * the live endpoint. A failed push is logged, not thrown: the job's outputs are written by then,
+   * and the missing success timestamp is what alerts.
    */
   @Override
   public synchronized void close() {
@@ -244,6 +296,11 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
     }
     closed = true;
     finishedSeconds = (System.nanoTime() - startNanos) / 1e9;
+    if (!success) {
+      lastFailure.set(System.currentTimeMillis() / 1000.0);
+      live.register(lastFailure);
+      pushed.register(lastFailure);
+    }
     try {
       settings.pushgateway().ifPresent(this::push);
     } finally {
@@ -254,12 +311,12 @@ public final class JobMetrics implements Stages.Listener, AutoCloseable {
   }
 
   private void push(String address) {
-    try {
-      PushGateway.builder().address(address).job(settings.job()).registry(pushed).format(Format.PROMETHEUS_TEXT)
-          .connectionTimeout(PUSH_TIMEOUT).readTimeout(PUSH_TIMEOUT).build().pushAdd();
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("cannot push the metrics of job '{}' to the Pushgateway at {}: {}", settings.job(), address,
-          e.toString());
-    }
+    PushGateway gateway = PushGateway.builder().address(address).job(settings.job())
+        .groupingKey("command", settings.command()).registry(pushed).format(Format.PROMETHEUS_TEXT)
+        .connectionTimeout(PUSH_TIMEOUT).readTimeout(PUSH_TIMEOUT).build();
+    // One line, no stack trace: an unreachable Pushgateway is an operational fact, not a bug.
+    pushRetry.run(gateway::pushAdd).ifPresent(failure -> LOG.warn(
+        "cannot push the metrics of job '{}' (command {}) to the Pushgateway at {}: {}", settings.job(),
+        settings.command(), address, failure));
   }
 }

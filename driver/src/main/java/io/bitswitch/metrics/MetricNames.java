@@ -59,9 +59,9 @@ public final class MetricNames {
   }
 
   private static Iterable<MetricSnapshot> snapshots() {
-    JobMetrics metrics = new JobMetrics(new JobMetrics.Settings("names", "", null, Optional.empty()));
-    // The success timestamp is registered only on success; the list names it all the same.
-    metrics.succeeded();
+    JobMetrics metrics = new JobMetrics(new JobMetrics.Settings("names", "names", "", null, Optional.empty()));
+    // Success and failure timestamps and the gates are registered only on their outcome; the list names them all.
+    metrics.registerEveryOutcome();
     return metrics.registry().scrape();
   }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.BitswitchException;
-import io.bitswitch.train.StepRecord;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,7 +39,7 @@ class JobMetricsTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   static JobMetrics.Settings loopback(String job, Optional<String> pushgateway) {
-    return new JobMetrics.Settings(job, "test", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+    return new JobMetrics.Settings(job, "train", "test", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
         pushgateway);
   }
 
@@ -58,8 +58,8 @@ class JobMetricsTest {
     return names;
   }
 
-  static StepRecord step(int step) {
-    return new StepRecord(step, 0, new int[] {32, 8, 4}, new double[] {0.25, 0.5, 0.75}, 1e-3,
+  static TrainingStep step(int step) {
+    return new TrainingStep(new int[] {32, 8, 4}, new double[] {0.25, 0.5, 0.75}, 1e-3,
         new double[] {Double.NaN, 2e-4, 3e-4}, 128.0, 0.5);
   }
 
@@ -116,7 +116,7 @@ class JobMetricsTest {
 
   @Test
   void noEndpointWhenNoAddressIsGiven() {
-    try (JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings("unit", "test", null, Optional.empty()))) {
+    try (JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings("unit", "train", "test", null, Optional.empty()))) {
       assertEquals(0, metrics.httpPort());
     }
   }
@@ -126,7 +126,7 @@ class JobMetricsTest {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), busy.getLocalPort());
       BitswitchException e = assertThrows(BitswitchException.class,
-          () -> JobMetrics.start(new JobMetrics.Settings("unit", "test", address, Optional.empty())));
+          () -> JobMetrics.start(new JobMetrics.Settings("unit", "train", "test", address, Optional.empty())));
       assertTrue(e.getMessage().contains(":" + busy.getLocalPort()), e.getMessage());
     }
   }
@@ -142,6 +142,63 @@ class JobMetricsTest {
     assertTrue(families.contains("bitswitch_train_step_duration_seconds"), families::toString);
     assertTrue(families.contains("bitswitch_train_samples_total"), families::toString);
     assertTrue(families.contains("bitswitch_build_info"), families::toString);
+  }
+
+  @Test
+  void theOutcomeSeriesAppearOnlyWithTheirOutcome() throws Exception {
+    double before = System.currentTimeMillis() / 1000.0;
+    JobMetrics metrics = JobMetrics.start(loopback("unit", Optional.empty()));
+    String running = scrape(metrics.httpPort());
+    assertTrue(value(running, "bitswitch_job_last_attempt_timestamp_seconds") >= Math.floor(before), running);
+    for (String name : List.of("bitswitch_gates_passed", "bitswitch_job_last_failure_timestamp_seconds",
+        "bitswitch_job_last_success_timestamp_seconds")) {
+      assertFalse(running.contains(name), () -> "a running job has no " + name + ":\n" + running);
+    }
+    metrics.gatesChecked(false);
+    assertEquals(0.0, value(scrape(metrics.httpPort()), "bitswitch_gates_passed"));
+    metrics.gatesChecked(true);
+    assertEquals(1.0, value(scrape(metrics.httpPort()), "bitswitch_gates_passed"));
+    metrics.close();
+    String closed = text(metrics);
+    assertTrue(value(closed, "bitswitch_job_last_failure_timestamp_seconds") >= Math.floor(before),
+        "closed without succeeded(): a failure\n" + closed);
+    assertFalse(closed.contains("bitswitch_job_last_success_timestamp_seconds"), closed);
+  }
+
+  @Test
+  void aSucceededJobHasNoFailureTimestamp() {
+    JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings("unit", "evaluate", "test", null, Optional.empty()));
+    metrics.succeeded();
+    metrics.close();
+    String closed = text(metrics);
+    assertTrue(closed.contains("bitswitch_job_last_success_timestamp_seconds"), closed);
+    assertFalse(closed.contains("bitswitch_job_last_failure_timestamp_seconds"), closed);
+    assertFalse(closed.contains("bitswitch_gates_passed"), "no gates were checked:\n" + closed);
+  }
+
+  @Test
+  void anUnreachablePushgatewayCostsBoundedTimeAndNoException() throws IOException {
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    PushRetry retry = new PushRetry(3, Duration.ofMillis(10), Duration.ofSeconds(5));
+    JobMetrics metrics = new JobMetrics(new JobMetrics.Settings("unit", "train", "test", null,
+        Optional.of("127.0.0.1:" + closedPort)), retry);
+    long start = System.nanoTime();
+    metrics.close();
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos(), "bounded");
+  }
+
+  @Test
+  void aBlankCommandIsRefused() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new JobMetrics.Settings("unit", " ", "test", null, Optional.empty()));
+  }
+
+  /** The text exposition of what the live endpoint serves, read from the registry directly. */
+  static String text(JobMetrics metrics) {
+    return PrometheusTextFormatWriter.create().toDebugString(metrics.registry().scrape());
   }
 
   /** The value of the unlabelled series {@code name}. */

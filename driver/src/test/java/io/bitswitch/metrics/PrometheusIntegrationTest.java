@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.testing.RequiredPackages;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -115,18 +116,20 @@ class PrometheusIntegrationTest {
     Stages.Checkpointing checkpointing = new Stages.Checkpointing(dir.resolve("state").toUri().toString(), 8, false);
     long trainedExamples;
     SparkSession spark = SparkSessions.create("local[2]", "bitswitch-metrics-test", Map.of());
-    try (JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings(job, "test", live,
+    try (JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings(job, "train", "test", live,
         Optional.of(pushgatewayAddress)))) {
       Stages.Outcome outcome = Stages.train(spark, setup, options, BitWidthSet.of(8, 4), null,
           dir.resolve("bundle").toUri().toString(), checkpointing,
-          new PrintStream(OutputStream.nullOutputStream()), metrics);
+          new PrintStream(OutputStream.nullOutputStream()), MetricsListener.of(metrics));
       trainedExamples = outcome.history().size() * 64L;
       metrics.recordAccuracy(outcome.accuracy());
       // The endpoint is up until close(): wait for a scrape that saw the whole training.
-      JsonNode scraped = awaitQuery("bitswitch_train_samples_total{job=\"" + LIVE_JOB + "\"}",
+      // The live series have no command label: that tells them from pushed copies (k8s/ queries).
+      JsonNode scraped = awaitQuery("bitswitch_train_samples_total{job=\"" + LIVE_JOB + "\", command=\"\"}",
           r -> r.size() == 1 && value(r.get(0)) == trainedExamples);
       assertEquals("127.0.0.1:" + livePort, scraped.get(0).get("metric").get("instance").asText());
       awaitQuery("up{job=\"" + LIVE_JOB + "\"} == 1", r -> r.size() == 1);
+      metrics.gatesChecked(true);
       metrics.succeeded();
     } finally {
       spark.stop();
@@ -141,19 +144,29 @@ class PrometheusIntegrationTest {
         "checkpoints at steps 8 and 16:\n" + pushed);
     assertTrue(series(pushed, "bitswitch_checkpoint_size_bytes", job).orElse(0.0) > 1000, pushed);
     assertTrue(series(pushed, "bitswitch_job_duration_seconds", job).orElse(0.0) > 0, pushed);
-    assertTrue(pushed.contains("bitswitch_eval_accuracy_ratio{bits=\"4\",instance=\"\",job=\"" + job + "\"}"), pushed);
-    assertTrue(pushed.contains("bitswitch_build_info{instance=\"\",job=\"" + job + "\",version=\"test\"} 1"), pushed);
+    assertTrue(pushed.contains("bitswitch_eval_accuracy_ratio{bits=\"4\",command=\"train\",instance=\"\",job=\""
+        + job + "\"}"), pushed);
+    assertTrue(pushed.contains("bitswitch_build_info{command=\"train\",instance=\"\",job=\"" + job
+        + "\",version=\"test\"} 1"), pushed);
+    assertEquals(Optional.of(1.0), series(pushed, "bitswitch_gates_passed", job), pushed);
+    assertTrue(series(pushed, "bitswitch_job_last_attempt_timestamp_seconds", job).orElse(0.0) <= lastSuccess,
+        pushed);
+    assertEquals(Optional.empty(), series(pushed, "bitswitch_job_last_failure_timestamp_seconds", job), pushed);
     assertFalse(pushed.contains("jvm_memory_used_bytes"), "process metrics stay on the live endpoint:\n" + pushed);
 
-    // Selected by the pushed job label (honor_labels keeps it rather than the scrape job's), with the pushed value.
-    awaitQuery("bitswitch_job_last_success_timestamp_seconds{job=\"" + job + "\"}",
+    // Selected by the pushed job and command labels (honor_labels keeps them rather than the scrape job's), with
+    // the pushed value; the queries of k8s/ select the nightly train this way.
+    awaitQuery("bitswitch_job_last_success_timestamp_seconds{job=\"" + job + "\", command=\"train\"}",
         r -> r.size() == 1 && value(r.get(0)) == lastSuccess);
+    awaitQuery("bitswitch_gates_passed{job=\"" + job + "\", command=\"train\"} == 1", r -> r.size() == 1);
+    awaitQuery("bitswitch_job_last_attempt_timestamp_seconds{job=\"" + job + "\", command=\"train\"}",
+        r -> r.size() == 1);
   }
 
   @Test
   void aFailedJobPushesNoSuccessTimestampAndLeavesThePreviousOne() throws Exception {
     String job = "bitswitch-it-failure";
-    try (JobMetrics succeeded = JobMetrics.start(new JobMetrics.Settings(job, "test", null,
+    try (JobMetrics succeeded = JobMetrics.start(new JobMetrics.Settings(job, "train", "test", null,
         Optional.of(pushgatewayAddress)))) {
       succeeded.succeeded();
     }
@@ -162,9 +175,10 @@ class PrometheusIntegrationTest {
         .orElseGet(() -> fail("no success timestamp of job " + job + ":\n" + afterSuccess));
 
     Thread.sleep(20);
-    try (JobMetrics failed = JobMetrics.start(new JobMetrics.Settings(job, "test", null,
+    try (JobMetrics failed = JobMetrics.start(new JobMetrics.Settings(job, "train", "test", null,
         Optional.of(pushgatewayAddress)))) {
       failed.step(JobMetricsTest.step(1));
+      failed.gatesChecked(false);
       // no succeeded(): the job failed
     }
     String afterFailure = ServerProcess.get(URI.create("http://" + pushgatewayAddress + "/metrics")).body();
@@ -172,11 +186,59 @@ class PrometheusIntegrationTest {
         afterFailure);
     assertEquals(Optional.of(64.0), series(afterFailure, "bitswitch_train_samples_total", job),
         "the failed run's series replaced the earlier ones:\n" + afterFailure);
+    assertEquals(Optional.of(0.0), series(afterFailure, "bitswitch_gates_passed", job), afterFailure);
+    double lastFailure = series(afterFailure, "bitswitch_job_last_failure_timestamp_seconds", job)
+        .orElseGet(() -> fail("no failure timestamp of job " + job + ":\n" + afterFailure));
+    assertTrue(lastFailure >= lastSuccess, afterFailure);
+    awaitQuery("bitswitch_job_last_failure_timestamp_seconds{job=\"" + job + "\", command=\"train\"}",
+        r -> r.size() == 1 && value(r.get(0)) == lastFailure);
+    awaitQuery("bitswitch_gates_passed{job=\"" + job + "\", command=\"train\"} == 0", r -> r.size() == 1);
   }
 
-  /** The value of the unlabelled-but-for-{@code job} series {@code name} in a Pushgateway's exposition. */
+  @Test
+  void anAdHocEvaluateUnderTheSameJobLeavesTheNightlyTrainsSeriesAlone() throws Exception {
+    String job = "bitswitch-it-commands";
+    try (JobMetrics train = JobMetrics.start(new JobMetrics.Settings(job, "train", "test", null,
+        Optional.of(pushgatewayAddress)))) {
+      train.step(JobMetricsTest.step(1));
+      train.succeeded();
+    }
+    String afterTrain = ServerProcess.get(URI.create("http://" + pushgatewayAddress + "/metrics")).body();
+    double trainSuccess = series(afterTrain, "bitswitch_job_last_success_timestamp_seconds", job)
+        .orElseGet(() -> fail("no success timestamp of train:\n" + afterTrain));
+
+    Thread.sleep(20);
+    try (JobMetrics evaluate = JobMetrics.start(new JobMetrics.Settings(job, "evaluate", "test", null,
+        Optional.of(pushgatewayAddress)))) {
+      evaluate.recordAccuracy(Map.of("8", 0.5));
+      // no succeeded(): the ad-hoc evaluate failed
+    }
+    String afterEvaluate = ServerProcess.get(URI.create("http://" + pushgatewayAddress + "/metrics")).body();
+    assertEquals(Optional.of(trainSuccess), series(afterEvaluate, "bitswitch_job_last_success_timestamp_seconds",
+        job), afterEvaluate);
+    assertEquals(Optional.empty(), series(afterEvaluate, "bitswitch_job_last_failure_timestamp_seconds", job),
+        "the evaluate's failure is its own:\n" + afterEvaluate);
+    assertEquals(Optional.of(64.0), series(afterEvaluate, "bitswitch_train_samples_total", job), afterEvaluate);
+    assertTrue(series(afterEvaluate, "bitswitch_job_last_failure_timestamp_seconds", job, "evaluate").isPresent(),
+        afterEvaluate);
+    // What the alert on the nightly run selects: the train's success only.
+    awaitQuery("bitswitch_job_last_success_timestamp_seconds{job=\"" + job + "\", command=\"train\"}",
+        r -> r.size() == 1 && value(r.get(0)) == trainSuccess);
+    awaitQuery("bitswitch_job_last_failure_timestamp_seconds{job=\"" + job + "\"}",
+        r -> r.size() == 1 && "evaluate".equals(r.get(0).get("metric").path("command").asText()));
+  }
+
+  /** The value of the {@code train} push's series {@code name} of {@code job} without labels of its own. */
   static Optional<Double> series(String exposition, String name, String job) {
-    String prefix = name + "{instance=\"\",job=\"" + job + "\"} ";
+    return series(exposition, name, job, "train");
+  }
+
+  /**
+   * The value of the unlabelled-but-for-the-grouping-keys series {@code name} in a Pushgateway's
+   * exposition, pushed by {@code command} of {@code job}.
+   */
+  static Optional<Double> series(String exposition, String name, String job, String command) {
+    String prefix = name + "{command=\"" + command + "\",instance=\"\",job=\"" + job + "\"} ";
     return exposition.lines().filter(l -> l.startsWith(prefix)).findFirst()
         .map(l -> Double.parseDouble(l.substring(prefix.length()).trim()));
   }

@@ -8,6 +8,7 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
@@ -51,13 +52,13 @@ public final class DemoCommand extends BitswitchCommand {
     Map<String, Double> accuracy = new LinkedHashMap<>();
     Map<String, Object> pareto;
     String onnxLine;
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Stages.Setup setup = Runs.setup(config, data);
       // Progress goes to stderr: stdout carries the results and, last, the run directory.
       Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err,
-          metrics);
+          MetricsListener.of(metrics));
       Map<String, Object> pretrainFields = new LinkedHashMap<>();
       pretrainFields.put("stage", "pretrain");
       pretrainFields.put("train_examples", fp32.trainExamples());
@@ -65,7 +66,7 @@ public final class DemoCommand extends BitswitchCommand {
       Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
 
       Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
-          fp32Bundle, bundle, Stages.Checkpointing.NONE, System.err, metrics);
+          fp32Bundle, bundle, Stages.Checkpointing.NONE, System.err, MetricsListener.of(metrics));
       // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
       accuracy.putAll(fp32.accuracy());
       long evalStart = System.nanoTime();

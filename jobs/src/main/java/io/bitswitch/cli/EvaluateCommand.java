@@ -53,7 +53,7 @@ public final class EvaluateCommand extends BitswitchCommand {
     }
     Map<String, Double> accuracy;
     Map<String, Double> layerBitsAccuracy = new LinkedHashMap<>();
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       List<Integer> widths = bits != null ? bits.descending()

@@ -3,6 +3,7 @@ package io.bitswitch.cli;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
@@ -25,11 +26,11 @@ public final class PretrainCommand extends BitswitchCommand {
         common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs"),
         common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),
-          Runs.child(runDir, Runs.BUNDLE_DIR), System.err, metrics);
+          Runs.child(runDir, Runs.BUNDLE_DIR), System.err, MetricsListener.of(metrics));
       metrics.recordAccuracy(outcome.accuracy());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "pretrain");

@@ -76,11 +76,16 @@ final class Runs {
    * {@code port} unless it is 0, since Prometheus scrapes the driver from another host (the
    * PodMonitor on Kubernetes), and the final push to {@code pushgateway} when it is set. Close it at
    * the end of the job; call {@link JobMetrics#succeeded()} first when the job succeeded.
+   *
+   * @param command the CLI command that runs the job ({@code train}, {@code evaluate}, ...): the
+   *     push's {@code command} grouping key, so that one command's push never replaces another's
+   *     series of the same {@code job}
    */
-  static JobMetrics startMetrics(BitswitchConfig config) {
+  static JobMetrics startMetrics(BitswitchConfig config, String command) {
     MetricsOptions m = config.metrics();
     InetSocketAddress listen = m.httpEnabled() ? new InetSocketAddress(m.port()) : null;
-    return JobMetrics.start(new JobMetrics.Settings(m.job(), BitswitchCli.version(), listen, m.pushgateway()));
+    return JobMetrics.start(new JobMetrics.Settings(m.job(), command, BitswitchCli.version(), listen,
+        m.pushgateway()));
   }
 
   /** The model and data of a stage. */

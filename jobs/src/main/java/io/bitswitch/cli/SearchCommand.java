@@ -43,7 +43,7 @@ public final class SearchCommand extends BitswitchCommand {
     String data = common.dataOrDefault();
     String out = common.requireOut("the directory to write pareto.json and the layer-bits files into");
     Map<String, Object> pareto;
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch search", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       SensitivityAnalysis.Result traces = SupernetCommand.traces(bundle, sensitivity, hadoop);

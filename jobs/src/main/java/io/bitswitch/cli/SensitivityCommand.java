@@ -36,7 +36,7 @@ public final class SensitivityCommand extends BitswitchCommand {
     SensitivityOptions o = config.sensitivity();
     SensitivityAnalysis.Result result;
     String written;
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch sensitivity", Map.of())) {
       result = SensitivityAnalysis.analyse(spark, bundle, data, config.data().partitions(), o.samples(),
           config.seed(), o.maxIterations(), o.tolerance(), System.err);

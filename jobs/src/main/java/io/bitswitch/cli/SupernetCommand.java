@@ -5,6 +5,7 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class SupernetCommand extends BitswitchCommand {
     }
     String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
@@ -73,7 +74,8 @@ public final class SupernetCommand extends BitswitchCommand {
         t.weightDecay(), t.alrs(), t.updateMode(), t.scales(), t.distillation(), t.bnMomentum(), t.seed(), t.logEvery());
     Stages.Outcome outcome = Stages.supernet(spark, Runs.setup(config, data), options,
         new Stages.SupernetSettings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()), traces,
-        initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err, metrics);
+        initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err,
+        MetricsListener.of(metrics));
     metrics.recordAccuracy(outcome.accuracy());
     Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
     Map<String, Object> fields = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.Pointer;
+import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.QualityGates;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class TrainCommand extends BitswitchCommand {
     String runId = common.runIdOrNew(Clock.systemUTC());
     String runDir = Runs.runDir(out, runId);
     Runs.requireSupported(config);
-    try (JobMetrics metrics = Runs.startMetrics(config);
+    try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
@@ -75,7 +76,9 @@ public final class TrainCommand extends BitswitchCommand {
         // A rerun of a finished run id does nothing: scheduled jobs may retry.
         stderr().println("run " + runId + " is complete already; nothing to do");
         stdout().println(runDir);
-        if (Runs.gatesFailed(runDir, hadoop)) {
+        boolean gatesFailed = Runs.gatesFailed(runDir, hadoop);
+        metrics.gatesChecked(!gatesFailed);
+        if (gatesFailed) {
           return GATES_FAILED;
         }
         metrics.succeeded();
@@ -96,10 +99,11 @@ public final class TrainCommand extends BitswitchCommand {
       Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, bundleDir, checkpointing, System.err, metrics);
+          config.train().bits(), init, bundleDir, checkpointing, System.err, MetricsListener.of(metrics));
       metrics.recordAccuracy(outcome.accuracy());
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());
+      metrics.gatesChecked(gates.passed());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "train");
       fields.put("sizes", Runs.sizes(outcome.bundle()));

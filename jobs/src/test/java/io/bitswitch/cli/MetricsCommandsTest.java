@@ -35,6 +35,10 @@ class MetricsCommandsTest {
   static final Path PUSHGATEWAY = Path.of("/usr/bin/prometheus-pushgateway");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The {@code command} grouping key of each command's push, as the Pushgateway writes it before instance. */
+  static final String PRETRAIN = "command=\"pretrain\",";
+  static final String EVALUATE = "command=\"evaluate\",";
+
   @TempDir static Path dir;
   static Process pushgateway;
   static String address;
@@ -98,14 +102,15 @@ class MetricsCommandsTest {
     String metrics = get("/metrics").body();
     for (String name : List.of("bitswitch_job_last_success_timestamp_seconds", "bitswitch_job_duration_seconds",
         "bitswitch_train_step_duration_seconds_count")) {
-      assertTrue(pushed(metrics, name, "", "wired"), () -> name + " of job wired:\n" + metrics);
+      assertTrue(pushed(metrics, name, PRETRAIN, "wired"), () -> name + " of job wired:\n" + metrics);
     }
     long steps = Files.readAllLines(dir.resolve("fp32").resolve(Runs.HISTORY_FILE)).size() - 1;
-    assertTrue(metrics.contains("bitswitch_train_samples_total{instance=\"\",job=\"wired\"} " + steps * 64 + "\n"),
+    assertTrue(metrics.contains("bitswitch_train_samples_total{" + PRETRAIN + "instance=\"\",job=\"wired\"} "
+        + steps * 64 + "\n"),
         () -> steps + " steps of 64:\n" + metrics);
-    assertTrue(pushed(metrics, "bitswitch_eval_accuracy_ratio", "bits=\"32\",", "wired"), metrics);
-    assertTrue(pushed(metrics, "bitswitch_train_loss", "bits=\"32\",", "wired"), metrics);
-    assertTrue(metrics.contains("bitswitch_build_info{instance=\"\",job=\"wired\",version=\""
+    assertTrue(pushed(metrics, "bitswitch_eval_accuracy_ratio", "bits=\"32\"," + PRETRAIN, "wired"), metrics);
+    assertTrue(pushed(metrics, "bitswitch_train_loss", "bits=\"32\"," + PRETRAIN, "wired"), metrics);
+    assertTrue(metrics.contains("bitswitch_build_info{" + PRETRAIN + "instance=\"\",job=\"wired\",version=\""
         + BitswitchCli.version() + "\"} 1"), metrics);
 
     Run evaluate = BitswitchCliTest.run("evaluate", "--master", "local[2]", "--bundle",
@@ -113,8 +118,10 @@ class MetricsCommandsTest {
         "metrics.pushgateway=" + address);
     assertEquals(2, evaluate.code(), evaluate::err);
     String afterFailure = get("/metrics").body();
-    assertTrue(pushed(afterFailure, "bitswitch_job_duration_seconds", "", "wired-failed"), afterFailure);
-    assertFalse(pushed(afterFailure, "bitswitch_job_last_success_timestamp_seconds", "", "wired-failed"),
+    assertTrue(pushed(afterFailure, "bitswitch_job_duration_seconds", EVALUATE, "wired-failed"), afterFailure);
+    assertFalse(pushed(afterFailure, "bitswitch_job_last_success_timestamp_seconds", EVALUATE, "wired-failed"),
+        afterFailure);
+    assertTrue(pushed(afterFailure, "bitswitch_job_last_failure_timestamp_seconds", EVALUATE, "wired-failed"),
         afterFailure);
   }
 }

@@ -69,7 +69,7 @@ class RunsTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    try (JobMetrics metrics = Runs.startMetrics(config("metrics.port=" + port))) {
+    try (JobMetrics metrics = Runs.startMetrics(config("metrics.port=" + port), "train")) {
       assertEquals(port, metrics.httpPort());
       HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
@@ -77,7 +77,7 @@ class RunsTest {
       assertTrue(scraped.body().contains("bitswitch_build_info{version=\"" + BitswitchCli.version() + "\"} 1"),
           scraped.body());
     }
-    try (JobMetrics metrics = Runs.startMetrics(config())) {
+    try (JobMetrics metrics = Runs.startMetrics(config(), "train")) {
       assertEquals(0, metrics.httpPort(), "port 0 disables the endpoint");
     }
   }

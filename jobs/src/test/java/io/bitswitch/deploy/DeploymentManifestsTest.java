@@ -218,12 +218,13 @@ class DeploymentManifestsTest {
       assertFalse(m.name().isBlank(), () -> m + ": metadata.name");
       if (m.kind().equals("Namespace")) {
         assertEquals(NAMESPACE, m.name());
-      } else {
+      } else if (!m.kind().equals("Kustomization")) {
+        // Every object but the Kustomization, which is no object but sets the others' namespace.
         assertEquals(NAMESPACE, string(m.body(), "metadata", "namespace"), () -> m + ": metadata.namespace");
       }
       assertTrue(names.add(m.kind() + "/" + m.name()), () -> m + " is defined twice");
     }
-    for (String kind : List.of("Namespace", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "CronJob",
+    for (String kind : List.of("Namespace", "Role", "RoleBinding", "ConfigMap", "CronJob",
         "ScheduledSparkApplication", "PodMonitor", "PrometheusRule")) {
       assertEquals(1, manifests.stream().filter(m -> m.kind().equals(kind)).count(), () -> "one " + kind + " in k8s/");
     }
@@ -247,7 +248,9 @@ class DeploymentManifestsTest {
     Map<String, Object> pod = cronJobPod();
     Map<String, Object> container = onlyContainer(pod, "CronJob");
     List<String> command = strings(container.get("command"), "CronJob command");
-    assertEquals(List.of("/opt/spark/bin/spark-submit"), command, "the CronJob pod runs spark-submit");
+    assertEquals(List.of("/bin/sh", "-c"), command.subList(0, 2), "the CronJob pod runs a shell script");
+    assertTrue(command.get(2).contains("/opt/spark/bin/spark-submit \"$@\""),
+        "the CronJob pod runs spark-submit with its args");
     Submission submission = cronJobSubmission();
     assertTrue(submission.master().startsWith("k8s://https://"), submission.master());
     assertEquals("cluster", submission.deployMode());
@@ -430,7 +433,8 @@ class DeploymentManifestsTest {
     List<String> from = dockerInstructions("FROM");
     assertEquals(1, from.size(), "one FROM");
     String sparkVersion = org.apache.spark.package$.MODULE$.SPARK_VERSION();
-    assertTrue(from.get(0).matches("apache/spark:" + Pattern.quote(sparkVersion) + "-scala2\\.13-java17-[a-z0-9.-]+"),
+    String base = from.get(0).replaceFirst("^--platform=\\S+\\s+", "");
+    assertTrue(base.matches("apache/spark:" + Pattern.quote(sparkVersion) + "-scala2\\.13-java17-[a-z0-9.-]+"),
         () -> "FROM an official apache/spark image of Spark " + sparkVersion + " for Java 17, got " + from.get(0));
     List<String> copies = dockerInstructions("COPY");
     assertTrue(copies.stream().anyMatch(c -> tokens(c).equals(
@@ -482,7 +486,8 @@ class DeploymentManifestsTest {
     assertEquals(account,
         cronJobSubmission().sparkProperties().get("spark.kubernetes.authenticate.driver.serviceAccountName"));
     assertEquals(account, string(ssaTemplate(), "driver", "serviceAccount"));
-    assertEquals(account, single("ServiceAccount").name());
+    assertTrue(manifests.stream().anyMatch(m -> m.kind().equals("ServiceAccount") && m.name().equals(account)),
+        () -> "a ServiceAccount " + account);
 
     Map<String, Object> binding = single("RoleBinding").body();
     List<Object> subjects = list(binding.get("subjects"), "RoleBinding subjects");
@@ -771,6 +776,8 @@ class DeploymentManifestsTest {
       } else if (path(variable, "valueFrom", "fieldRef", "fieldPath") instanceof String field
           && field.matches("metadata\\.labels\\['(batch\\.kubernetes\\.io/)?job-name'\\]")) {
         env.put(name, single("CronJob").name() + "-" + SCHEDULED_MINUTE);
+      } else if ("metadata.namespace".equals(path(variable, "valueFrom", "fieldRef", "fieldPath"))) {
+        env.put(name, NAMESPACE);
       }
     }
     return env;
