@@ -151,6 +151,13 @@ class KubernetesHardeningTest {
     List<String> downloads = lines.stream().filter(l -> l.startsWith("ADD ") && l.matches(".*\\shttps?://.*")).toList();
     for (String add : downloads) {
       assertTrue(add.matches("ADD .*--checksum=sha256:\\S+ .*"), () -> "a download without --checksum: " + add);
+      // A checksum named by a build argument needs the argument's default: the build works as written.
+      java.util.regex.Matcher arg = java.util.regex.Pattern.compile("--checksum=sha256:\\$\\{(\\w+)}").matcher(add);
+      if (arg.find()) {
+        String name = arg.group(1);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("ARG " + name + "=[0-9a-f]{64}")),
+            () -> "ARG " + name + " needs the SHA-256 of the download as its default");
+      }
     }
   }
 
