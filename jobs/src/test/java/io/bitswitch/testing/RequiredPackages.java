@@ -34,6 +34,7 @@ public final class RequiredPackages {
     INSTALLS.put("python3-ipykernel", Path.of("/usr/lib/python3/dist-packages/ipykernel"));
     INSTALLS.put("python3-pandas", Path.of("/usr/lib/python3/dist-packages/pandas"));
     INSTALLS.put("python3-matplotlib", Path.of("/usr/lib/python3/dist-packages/matplotlib"));
+    INSTALLS.put("python3-torch", Path.of("/usr/lib/python3/dist-packages/torch"));
   }
 
   private RequiredPackages() {}
