@@ -1,5 +1,6 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SearchOptions;
 import io.bitswitch.metrics.JobMetrics;
@@ -71,12 +72,9 @@ public final class SearchCommand extends BitswitchCommand {
       Map<?, ?> r = (Map<?, ?>) row;
       accuracy.put(r.get("bits").toString(), ((Number) r.get("accuracy")).doubleValue());
     }
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("stage", "search");
-    fields.put("bundle", bundleUri);
-    fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
-    fields.put("pareto", pareto);
-    fields.put("seconds", (System.nanoTime() - t0) / 1e9);
+    RunReport.Fields fields = new RunReport.Fields().stage("search").bundle(bundleUri)
+        .layerTraces(SensitivityAnalysis.toJson(traces).get("layers")).pareto(pareto)
+        .seconds((System.nanoTime() - t0) / 1e9);
     Runs.writeRunFiles(outDir, Runs.report(accuracy, fields, config), null, config,
         spark.sparkContext().hadoopConfiguration());
     return pareto;
