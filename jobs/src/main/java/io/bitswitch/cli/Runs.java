@@ -10,6 +10,7 @@ import io.bitswitch.cli.config.DistillMode;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.report.Conventions;
 import io.bitswitch.report.RunReport;
+import io.bitswitch.report.RunReportMarkdown;
 import io.bitswitch.report.RunReportPage;
 import io.bitswitch.report.Sizes;
 import io.bitswitch.train.Distillation;
@@ -40,11 +41,9 @@ import org.apache.hadoop.conf.Configuration;
  * {@link RunReport}.
  */
 final class Runs {
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
   static final String BUNDLE_DIR = "bundle";
   static final String REPORT_FILE = "report.json";
-  static final String REPORT_MD_FILE = "report.md";
+  static final String REPORT_MD_FILE = RunReportMarkdown.FILE;
   static final String HISTORY_FILE = "history.csv";
   static final String CONFIG_FILE = "config.conf";
 
@@ -144,7 +143,7 @@ final class Runs {
   static void writeRunFiles(String runDir, RunReport report, Stages.Outcome outcome, BitswitchConfig config,
       Configuration conf) {
     Stages.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
-    Stages.writeText(child(runDir, REPORT_MD_FILE), markdown(report), conf);
+    Stages.writeText(child(runDir, REPORT_MD_FILE), RunReportMarkdown.render(report), conf);
     Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
       Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
@@ -166,34 +165,6 @@ final class Runs {
       }
     }
     return new Sizes(bundle.sizeBytes(), bundle.fp32SizeBytes(), deployed);
-  }
-
-  /** {@code report.md}: the accuracy table (with deployed sizes when known) and the other fields. */
-  @SuppressWarnings("unchecked")
-  static String markdown(RunReport run) {
-    // The fields as report.json holds them (typed parts as their JSON maps).
-    Map<String, Object> report = JSON.convertValue(run.toJson(), LinkedHashMap.class);
-    StringBuilder md = new StringBuilder("# bitswitch run report\n\n");
-    Map<String, Double> accuracy = (Map<String, Double>) report.get("accuracy");
-    Map<String, Object> sizes = (Map<String, Object>) report.get("sizes");
-    Map<String, Object> deployed = sizes == null ? Map.of()
-        : (Map<String, Object>) sizes.getOrDefault("deployed_bytes", Map.of());
-    long fp32 = sizes == null ? 0 : ((Number) sizes.get("fp32_model_bytes")).longValue();
-    md.append("| bits | test accuracy | deployed size (bytes) | vs FP32 |\n|---|---|---|---|\n");
-    accuracy.forEach((b, a) -> {
-      Object size = b.equals("32") ? (fp32 > 0 ? fp32 : null) : deployed.get(b);
-      long bytes = size == null ? 0 : ((Number) size).longValue();
-      md.append(String.format(Locale.ROOT, "| %s | %.2f %% | %s | %s |%n", b.equals("32") ? "FP32" : b, 100 * a,
-          size == null ? "" : Long.toString(bytes),
-          size == null || fp32 == 0 ? "" : String.format(Locale.ROOT, "%.1f %%", 100.0 * bytes / fp32)));
-    });
-    md.append("\n");
-    report.forEach((k, v) -> {
-      if (!k.equals("accuracy")) {
-        md.append("- ").append(k).append(": ").append(v).append('\n');
-      }
-    });
-    return md.toString();
   }
 
   /** Whether a file exists (any Hadoop file system). */
