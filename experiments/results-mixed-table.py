@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Renders docs/RESULTS-mixed-precision.md from the run directories bin/results-mixed wrote."""
+"""Renders docs/RESULTS-mixed-precision.md from the run directories experiments/results-mixed wrote. The setup the
+header states is read from the runs' report.json and config.conf (run_facts.py)."""
 import json, os, sys
+
+import run_facts
 
 out = sys.argv[1]
 load = lambda *p: json.load(open(os.path.join(out, *p)))
@@ -9,11 +12,18 @@ hasb = load("supernet-hasb", "search", "pareto.json")
 unif = load("supernet-uniform", "search", "pareto.json")
 joint = load("joint-s42", "report.json")
 fp32 = load("fp32-s42", "report.json")["accuracy"]["32"]
+supernet = run_facts.config(os.path.join(out, "supernet-hasb"))
+supernet_report = load("supernet-hasb", "report.json")
+BITS = supernet["bitswitch.train.bits"]
+draws_per_budget = max((r["draws"] for r in hasb.get("random", [])), default=0)
 
 print("# Results: mixed precision (HASB SuperNet + ILP search) on Fashion-MNIST\n")
-print("Produced by `bin/results-mixed` (full Fashion-MNIST: 60,000 training / 10,000 test images; `fmnist-cnn`; "
-      "B = {8,6,4,2}; Spark `local[2]`; seed 42; first and last layers in FP32). The SuperNets start from the joint "
-      "multi-precision run `joint-s42` of `bin/results` and train `supernet.epochs` = 1 epoch. Budgets "
+print(f"Produced by `experiments/results-mixed` ({run_facts.images(supernet, supernet_report)}; "
+      f"`{supernet['bitswitch.model.architecture']}`; B = {run_facts.bit_set(BITS)}; Spark `local[2]`, "
+      f"{supernet['bitswitch.data.partitions']} data partitions; seed {supernet_report['seed']}; "
+      f"{run_facts.first_last(supernet)}). The SuperNets start from the joint multi-precision run `joint-s42` of "
+      f"`experiments/results` and train `supernet.epochs` = {supernet['bitswitch.supernet.epochs']} "
+      f"epoch{'' if supernet['bitswitch.supernet.epochs'] == 1 else 's'}. Budgets "
       f"are `{hasb['budgetKind']}` budgets in bits per quantized weight (Σ n_l·b_l ≤ ω·Σ n_l). Every evaluated "
       f"model has its BatchNorm statistics re-estimated on {hasb['bnRecalibrationBatches']} training batches "
       "(no weight updates) and is then evaluated on the test split. Sizes are deployed bytes (quantized weights at "
@@ -21,11 +31,12 @@ print("Produced by `bin/results-mixed` (full Fashion-MNIST: 60,000 training / 10
       f"FP32 model: {100 * fp32:.2f} %.\n")
 
 print("## Accuracy against size\n")
-print("| budget ω | (a) HASB + ILP: bits (conv2, conv3, conv4, fc1) | size (KiB) | acc. | "
-      "(b) uniform sampling + ILP: bits | size (KiB) | acc. | (c) random, mean ± std (5 draws) | size (KiB) |")
-print("|---|---|---|---|---|---|---|---|---|")
 rand = {r["budget"]: r for r in hasb.get("random", [])}
 names = [l["name"] for l in hasb["layers"]]
+print(f"| budget ω | (a) HASB + ILP: bits ({', '.join(names)}) | size (KiB) | acc. | "
+      f"(b) uniform sampling + ILP: bits | size (KiB) | acc. | (c) random, mean ± std ({draws_per_budget} draws) | "
+      "size (KiB) |")
+print("|---|---|---|---|---|---|---|---|---|")
 bits = lambda m: ", ".join(str(m["layerBits"][n]) for n in names)
 a_beats_c, a_vs_b = [], []
 for ma, mb in zip(hasb["members"], unif["members"]):
@@ -59,15 +70,15 @@ for l in sens["layers"]:
           f"{l['stdError']:.2g} | {l['class']} |")
 
 print("\n## SuperNet bit-width draws (share of passes per layer)\n")
-print("| SuperNet | layer | class | " + " | ".join(f"{b}-bit" for b in (8, 6, 4, 2)) + " |")
-print("|---|---|---|---|---|---|---|")
+print("| SuperNet | layer | class | " + " | ".join(f"{b}-bit" for b in BITS) + " |")
+print("|" + "---|" * (3 + len(BITS)))
 classes = {l["name"]: l["class"] for l in sens["layers"]}
 for sampling in ("hasb", "uniform"):
     draws = load(f"supernet-{sampling}", "report.json")["hasb_draws"]
     for layer, counts in draws.items():
         total = sum(counts.values())
         print(f"| {sampling} | {layer} | {classes.get(layer, '')} | "
-              + " | ".join(f"{100 * counts.get(str(b), 0) / total:.1f} %" for b in (8, 6, 4, 2)) + " |")
+              + " | ".join(f"{100 * counts.get(str(b), 0) / total:.1f} %" for b in BITS) + " |")
 
 print("\n## Reading\n")
 if a_beats_c:
@@ -78,7 +89,7 @@ print("- (a) HASB + ILP against (b) uniform sampling + ILP, accuracy difference 
       + ", ".join(f"ω={b:g}: {d:+.2f}" for b, d in a_vs_b) + ".")
 stds = [100 * r["accuracyStd"] for r in hasb.get("random", [])]
 if stds:
-    print(f"- Scale of the differences: the 5 random draws per budget spread by {min(stds):.2f}–{max(stds):.2f} points "
+    print(f"- Scale of the differences: the {draws_per_budget} random draws per budget spread by {min(stds):.2f}–{max(stds):.2f} points "
           "(std), and every number here comes from one seed, so differences of about 0.1 point are within noise.")
 print("- Random allocations are drawn uniformly among those within the budget, so on average they use less of it "
       "(their mean size is in the table): at equal budget they are smaller models than the ILP's.")
