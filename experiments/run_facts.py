@@ -92,3 +92,21 @@ def images(cfg, rep):
 def first_last(cfg):
     return "first and last layers " + ("quantized" if cfg["bitswitch.model.quantize-first-last"] else "in FP32")
 
+
+
+# The camelCase keys of pareto.json and sensitivity.json as bitswitch wrote them before its JSON files took one
+# key style, snake_case (docs/design/architecture.md §5, "JSON key style").
+OLD_KEYS = {"budgetKind": "budget_kind", "tracesSource": "traces_source",
+            "bnRecalibrationBatches": "bn_recalibration_batches", "tracePerParam": "trace_per_param",
+            "layerBits": "layer_bits", "sizeBytes": "size_bytes", "weightBits": "weight_bits", "bitOps": "bit_ops",
+            "averageBits": "average_bits", "accuracyStd": "accuracy_std", "stdError": "std_error",
+            "maxProbes": "max_probes", "meanTracePerParam": "mean_trace_per_param"}
+
+
+def snake_keys(value):
+    """value (parsed JSON) with the old camelCase keys of OLD_KEYS renamed; other keys (layer names) untouched."""
+    if isinstance(value, dict):
+        return {OLD_KEYS.get(k, k): snake_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_keys(v) for v in value]
+    return value

@@ -92,7 +92,7 @@ public final class DemoCommand extends BitswitchCommand {
           .stageSeconds("pretrain", fp32.seconds()).stageSeconds("train", trained.seconds())
           .stageSeconds("evaluate", evaluateSeconds).sizes(Runs.sizes(trained.bundle()))
           .stageSeconds("mixed_precision", mixedSeconds)
-          .layerTraces(SensitivityAnalysis.toJson(traces).get("layers"))
+          .layerTraces(Runs.layerTraces(traces))
           .sampling(config.supernet().sampling().configName())
           .hasbDraws(((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION)).get("draws"))
           .pareto(pareto).onnx(onnx.onnx());

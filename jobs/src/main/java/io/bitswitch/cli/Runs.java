@@ -9,10 +9,12 @@ import io.bitswitch.cli.config.MetricsOptions;
 import io.bitswitch.cli.config.DistillMode;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.report.Conventions;
+import io.bitswitch.report.LayerTrace;
 import io.bitswitch.report.RunReport;
 import io.bitswitch.report.RunReportMarkdown;
 import io.bitswitch.report.RunReportPage;
 import io.bitswitch.report.Sizes;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.train.Distillation;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
@@ -165,6 +167,12 @@ final class Runs {
       }
     }
     return new Sizes(bundle.sizeBytes(), bundle.fp32SizeBytes(), deployed);
+  }
+
+  /** The per-layer traces of a sensitivity result, as the report holds them. */
+  static List<LayerTrace> layerTraces(SensitivityAnalysis.Result traces) {
+    return traces.layers().stream().map(t -> new LayerTrace(t.name(), t.sensitivity(), t.params(), t.trace(),
+        t.tracePerParam(), t.stdError(), t.probes(), traces.samples())).toList();
   }
 
   /** Whether a file exists (any Hadoop file system). */

@@ -73,7 +73,7 @@ public final class SearchCommand extends BitswitchCommand {
       accuracy.put(r.get("bits").toString(), ((Number) r.get("accuracy")).doubleValue());
     }
     RunReport.Fields fields = new RunReport.Fields().stage("search").bundle(bundleUri)
-        .layerTraces(SensitivityAnalysis.toJson(traces).get("layers")).pareto(pareto)
+        .layerTraces(Runs.layerTraces(traces)).pareto(pareto)
         .seconds((System.nanoTime() - t0) / 1e9);
     Runs.writeRunFiles(outDir, Runs.report(accuracy, fields, config), null, config,
         spark.sparkContext().hadoopConfiguration());
@@ -85,8 +85,8 @@ public final class SearchCommand extends BitswitchCommand {
     w.printf(Locale.ROOT, "%-8s %-40s %12s %10s %9s%n", "budget", "layer bits", "size (KiB)", "avg bits", "accuracy");
     for (Object row : (List<?>) pareto.get("members")) {
       Map<?, ?> r = (Map<?, ?>) row;
-      w.printf(Locale.ROOT, "%-8s %-40s %12.1f %10.2f %8.2f%%%n", r.get("budget"), r.get("layerBits"),
-          ((Number) r.get("sizeBytes")).doubleValue() / 1024, ((Number) r.get("averageBits")).doubleValue(),
+      w.printf(Locale.ROOT, "%-8s %-40s %12.1f %10.2f %8.2f%%%n", r.get("budget"), r.get("layer_bits"),
+          ((Number) r.get("size_bytes")).doubleValue() / 1024, ((Number) r.get("average_bits")).doubleValue(),
           100 * ((Number) r.get("accuracy")).doubleValue());
     }
     w.flush();

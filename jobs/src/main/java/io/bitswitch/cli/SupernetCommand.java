@@ -79,7 +79,7 @@ public final class SupernetCommand extends BitswitchCommand {
     RunReport.Fields fields = new RunReport.Fields().stage("supernet").init(initBundle)
         .sampling(config.supernet().sampling().configName()).sigmaMax(config.supernet().sigmaMax())
         .epochs(config.supernet().epochs()).hasbDraws(section.get("draws"))
-        .layerTraces(SensitivityAnalysis.toJson(traces).get("layers")).tracesSource(traces.source())
+        .layerTraces(Runs.layerTraces(traces)).tracesSource(traces.source())
         .sizes(Runs.sizes(outcome.bundle())).trainExamples(outcome.trainExamples()).seconds(outcome.seconds());
     Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
     return outcome;

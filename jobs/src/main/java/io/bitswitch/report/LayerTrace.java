@@ -1,13 +1,16 @@
 package io.bitswitch.report;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * One entry of the report's {@code layer_traces} (the {@code layers} of {@code sensitivity.json}):
  * a quantized layer's Hutchinson estimate of its Hessian trace (docs/design/method.md). Counts and
- * numbers a report lacks are NaN.
+ * numbers a report lacks are NaN. In {@code report.json} its keys are snake_case like the rest of
+ * the report ({@code trace_per_param}, {@code std_error}); reports written before read as well.
  *
  * @param name the layer
  * @param sensitivity {@code sensitive}, {@code insensitive}, or null
@@ -20,6 +23,25 @@ import java.util.Map;
  */
 public record LayerTrace(String name, String sensitivity, double params, double trace, double tracePerParam,
     double stdError, double probes, double samples) {
+
+  /** The report's form: the keys of sensitivity.json's layers, in snake_case; counts as whole numbers. */
+  @JsonValue
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name);
+    m.put("params", whole(params));
+    m.put("trace", trace);
+    m.put("trace_per_param", tracePerParam);
+    m.put("std_error", stdError);
+    m.put("probes", whole(probes));
+    m.put("samples", whole(samples));
+    m.put("class", sensitivity);
+    return m;
+  }
+
+  private static Long whole(double v) {
+    return Double.isFinite(v) ? Math.round(v) : null;
+  }
 
   /**
    * The usable entries of a {@code layer_traces} value: those with a name and a finite trace per

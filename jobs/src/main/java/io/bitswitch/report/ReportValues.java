@@ -80,7 +80,7 @@ final class ReportValues {
   /**
    * The first present value among {@code keys}: the report's snake_case key first, then the
    * camelCase key that files written before the one key style used (see
-   * docs/design/architecture.md, "JSON key style").
+   * docs/design/architecture.md §5, "JSON key style").
    */
   static Object first(Map<String, Object> m, String... keys) {
     for (String k : keys) {

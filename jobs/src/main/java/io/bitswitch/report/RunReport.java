@@ -214,9 +214,9 @@ public record RunReport(Map<String, Double> accuracy, Map<String, Object> fields
       return put("baselines", Map.of("single-precision", accuracy));
     }
 
-    /** {@code layer_traces}: the {@code layers} of {@code sensitivity.json}, as that file writes them. */
-    public Fields layerTraces(Object sensitivityLayers) {
-      return put("layer_traces", sensitivityLayers);
+    /** {@code layer_traces}: the per-layer traces the stage used. */
+    public Fields layerTraces(List<LayerTrace> traces) {
+      return put("layer_traces", List.copyOf(traces));
     }
 
     /** {@code traces_source}: where the traces came from. */

@@ -248,8 +248,8 @@ public final class RunReportPage {
   private static void paretoSection(StringBuilder html, ParetoFront pareto) {
     html.append("<h2>Pareto front: accuracy against deployed size</h2>\n<p>");
     String sep = "";
-    String[][] facts = {{"architecture", pareto.architecture()}, {"budgetKind", pareto.budgetKind()},
-        {"tracesSource", pareto.tracesSource()}, {"bundle", pareto.bundle()}};
+    String[][] facts = {{"architecture", pareto.architecture()}, {"budget_kind", pareto.budgetKind()},
+        {"traces_source", pareto.tracesSource()}, {"bundle", pareto.bundle()}};
     for (String[] fact : facts) {
       if (fact[1] != null) {
         html.append(sep).append(Html.escape(fact[0])).append(": <code>").append(Html.escape(fact[1]))

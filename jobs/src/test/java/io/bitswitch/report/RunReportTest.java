@@ -76,6 +76,55 @@ class RunReportTest {
     assertEquals(json, JSON.writeValueAsString(typed.toJson()) + "\n");
   }
 
+  /** pareto and layer_traces as reports before the one snake_case key style wrote them (camelCase). */
+  static final String OLD_STYLE_SECTIONS = """
+      {"accuracy": {"8": 0.9},
+       "layer_traces": [{"name": "conv2", "params": 18432, "trace": 1.2, "tracePerParam": 6.5e-5, "stdError": 0.2,
+                         "probes": 30, "samples": 512, "class": "sensitive"}],
+       "pareto": {"architecture": "fmnist-cnn", "bundle": "b", "budgetKind": "size", "tracesSource": "s.json",
+                  "bnRecalibrationBatches": 10,
+                  "layers": [{"name": "conv2", "params": 18432, "macs": 3612672, "tracePerParam": 6.5e-5}],
+                  "members": [{"budget": 7.0, "layerBits": {"conv2": 8}, "sizeBytes": 352000, "weightBits": 147456,
+                               "bitOps": 520000000, "averageBits": 8.0, "objective": 0.0, "accuracy": 0.91}],
+                  "uniform": [{"bits": 8, "layerBits": {"conv2": 8}, "sizeBytes": 352000, "accuracy": 0.91}],
+                  "random": [{"budget": 7.0, "draws": 5, "sizeBytes": 300000, "bitOps": 1, "averageBits": 6.0,
+                              "accuracy": 0.9, "accuracyStd": 0.01}]}}
+      """;
+
+  /** The same sections in today's snake_case keys. */
+  static final String SNAKE_CASE_SECTIONS = OLD_STYLE_SECTIONS.replace("tracePerParam", "trace_per_param")
+      .replace("stdError", "std_error").replace("budgetKind", "budget_kind").replace("tracesSource", "traces_source")
+      .replace("bnRecalibrationBatches", "bn_recalibration_batches").replace("layerBits", "layer_bits")
+      .replace("sizeBytes", "size_bytes").replace("weightBits", "weight_bits").replace("bitOps", "bit_ops")
+      .replace("averageBits", "average_bits").replace("accuracyStd", "accuracy_std");
+
+  @Test
+  void oldCamelCaseSectionsReadLikeSnakeCaseOnes() throws IOException {
+    RunReport old = RunReport.fromJson(JSON.readTree(OLD_STYLE_SECTIONS));
+    RunReport current = RunReport.fromJson(JSON.readTree(SNAKE_CASE_SECTIONS));
+    assertFalse(SNAKE_CASE_SECTIONS.matches("(?s).*\"[a-z]+[A-Z]\\w*\".*"), "no camelCase key left");
+    assertEquals(current.layerTraces(), old.layerTraces());
+    assertEquals(current.pareto(), old.pareto());
+    ParetoFront p = current.pareto().orElseThrow();
+    assertEquals("size", p.budgetKind());
+    assertEquals(Map.of("conv2", 8), p.members().get(0).layerBits());
+    assertEquals(352000, p.members().get(0).sizeBytes());
+    assertEquals(0.01, p.random().get(0).accuracyStd());
+    LayerTrace t = current.layerTraces().get(0);
+    assertEquals(6.5e-5, t.tracePerParam());
+    assertEquals(0.2, t.stdError());
+    assertEquals("sensitive", t.sensitivity());
+  }
+
+  @Test
+  void layerTracesAreWrittenInSnakeCase() throws IOException {
+    LayerTrace t = new LayerTrace("conv2", "sensitive", 18432, 1.2, 6.5e-5, 0.2, 30, 512);
+    assertEquals("[{\"name\":\"conv2\",\"params\":18432,\"trace\":1.2,\"trace_per_param\":6.5E-5,"
+        + "\"std_error\":0.2,\"probes\":30,\"samples\":512,\"class\":\"sensitive\"}]",
+        new ObjectMapper().writeValueAsString(new RunReport.Fields().layerTraces(List.of(t)).values()
+            .get("layer_traces")));
+  }
+
   @Test
   void fp32SizesAndDriftKeepTheirShape() throws IOException {
     assertEquals("{\"bundle_bytes\":10,\"fp32_model_bytes\":10}", new ObjectMapper().writeValueAsString(
