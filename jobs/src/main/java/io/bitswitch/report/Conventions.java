@@ -37,9 +37,13 @@ public record Conventions(Long seed, Boolean quantizeFirstLast, String updateMod
   static Conventions read(Map<String, Object> report) {
     Object seed = report.get("seed");
     return new Conventions(seed instanceof Number n ? n.longValue() : null,
-        report.get("quantize_first_last") instanceof Boolean b ? b : null, string(report.get("update_mode")),
-        report.get("alrs") instanceof Boolean b ? b : null, string(report.get("scale_param")),
+        flag(report.get("quantize_first_last")), string(report.get("update_mode")), flag(report.get("alrs")),
+        string(report.get("scale_param")),
         string(report.get("distill")), string(report.get("weight_init")));
+  }
+
+  private static Boolean flag(Object o) {
+    return o instanceof Boolean b ? b : null;
   }
 
   private static String string(Object o) {

@@ -40,6 +40,7 @@ import org.nd4j.shade.yaml.snakeyaml.Yaml;
 import org.nd4j.shade.yaml.snakeyaml.constructor.SafeConstructor;
 import org.nd4j.shade.yaml.snakeyaml.representer.Representer;
 import picocli.CommandLine.ParseResult;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The shared fixture of the deployment tests ({@link DeploymentObjectsTest},
