@@ -49,6 +49,11 @@ public record LayerTrace(String name, String sensitivity, double params, double 
    */
   static List<LayerTrace> readAll(Object value) {
     List<LayerTrace> out = new ArrayList<>();
+    if (value instanceof List<?> list && !list.isEmpty() && list.stream().allMatch(e -> e instanceof LayerTrace)) {
+      // As a command set them.
+      list.forEach(e -> out.add((LayerTrace) e));
+      return out;
+    }
     for (Map<String, Object> l : ReportValues.maps(value)) {
       double perParam = ReportValues.number(ReportValues.first(l, "trace_per_param", "tracePerParam"));
       if (l.get("name") == null || !Double.isFinite(perParam)) {

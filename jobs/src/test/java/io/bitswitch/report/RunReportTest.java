@@ -123,6 +123,10 @@ class RunReportTest {
         + "\"std_error\":0.2,\"probes\":30,\"samples\":512,\"class\":\"sensitive\"}]",
         new ObjectMapper().writeValueAsString(new RunReport.Fields().layerTraces(List.of(t)).values()
             .get("layer_traces")));
+    // As a command sets them, the report reads them back for its page and tables.
+    RunReport report = new RunReport(Map.of("8", 0.9), new RunReport.Fields().layerTraces(List.of(t)).values(),
+        new Conventions(null, null, null, null, null, null, null));
+    assertEquals(List.of(t), report.layerTraces());
   }
 
   @Test
