@@ -1,5 +1,6 @@
 package io.bitswitch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -32,6 +33,16 @@ class ArchitectureRulesTest {
     slices().matching("io.bitswitch.(**)").namingSlices("io.bitswitch.$1")
         .should().beFreeOfCycles()
         .because("docs/design/architecture.md §1: dependencies point one way")
+        .check(moduleClasses);
+  }
+
+  /** The run report renders what the commands hand it; it neither calls back into them nor runs jobs. */
+  @Test
+  void reportDependsOnNeitherCommandsNorSpark() {
+    noClasses().that().resideInAPackage("io.bitswitch.report..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.bitswitch.cli..", "org.apache.spark..",
+            "org.apache.hadoop..")
+        .because("docs/design/architecture.md §1: the report package is the run report's one home")
         .check(moduleClasses);
   }
 }

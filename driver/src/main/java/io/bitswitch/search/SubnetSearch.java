@@ -140,17 +140,17 @@ public final class SubnetSearch {
       Map<String, Object> pareto = new LinkedHashMap<>();
       pareto.put("architecture", m.architecture());
       pareto.put("bundle", bundleUri);
-      pareto.put("budgetKind", s.kind().configName());
-      pareto.put("tracesSource", traces.source());
+      pareto.put("budget_kind", s.kind().configName());
+      pareto.put("traces_source", traces.source());
       pareto.put("traces", tracesOrigin);
-      pareto.put("bnRecalibrationBatches", s.bnBatches());
+      pareto.put("bn_recalibration_batches", s.bnBatches());
       List<Map<String, Object>> layers = new ArrayList<>();
       for (LayerCost c : costs) {
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("name", c.name());
         l.put("params", c.params());
         l.put("macs", c.macs());
-        l.put("tracePerParam", c.tracePerParam());
+        l.put("trace_per_param", c.tracePerParam());
         l.put("perturbation", c.perturbation());
         layers.add(l);
       }
@@ -237,11 +237,11 @@ public final class SubnetSearch {
   private static Map<String, Object> figures(Selection sel, Bundle deployed) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("budget", sel.budget());
-    row.put("layerBits", sel.layerBits());
-    row.put("sizeBytes", deployed.deployedSizeBits() / 8);
-    row.put("weightBits", sel.sizeBits());
-    row.put("bitOps", sel.bitOps());
-    row.put("averageBits", sel.averageBits());
+    row.put("layer_bits", sel.layerBits());
+    row.put("size_bytes", deployed.deployedSizeBits() / 8);
+    row.put("weight_bits", sel.sizeBits());
+    row.put("bit_ops", sel.bitOps());
+    row.put("average_bits", sel.averageBits());
     return row;
   }
 
@@ -279,11 +279,11 @@ public final class SubnetSearch {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("budget", budget);
     row.put("draws", acc.length);
-    row.put("sizeBytes", size / acc.length);
-    row.put("bitOps", bitOps / acc.length);
-    row.put("averageBits", avgBits / acc.length);
+    row.put("size_bytes", size / acc.length);
+    row.put("bit_ops", bitOps / acc.length);
+    row.put("average_bits", avgBits / acc.length);
     row.put("accuracy", mean);
-    row.put("accuracyStd", Math.sqrt(var));
+    row.put("accuracy_std", Math.sqrt(var));
     row.put("accuracies", acc);
     return row;
   }

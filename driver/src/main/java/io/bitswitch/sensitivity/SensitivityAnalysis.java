@@ -289,19 +289,19 @@ public final class SensitivityAnalysis {
     out.put("partitions", r.partitions());
     out.put("seed", r.seed());
     out.put("probes", r.probes());
-    out.put("maxProbes", r.maxProbes());
+    out.put("max_probes", r.maxProbes());
     out.put("tolerance", r.tolerance());
     out.put("converged", r.converged());
     out.put("epsilon", r.epsilon());
-    out.put("meanTracePerParam", r.meanTracePerParam());
+    out.put("mean_trace_per_param", r.meanTracePerParam());
     List<Map<String, Object>> layers = new ArrayList<>();
     for (LayerTrace t : r.layers()) {
       Map<String, Object> l = new LinkedHashMap<>();
       l.put("name", t.name());
       l.put("params", t.params());
       l.put("trace", t.trace());
-      l.put("tracePerParam", t.tracePerParam());
-      l.put("stdError", t.stdError());
+      l.put("trace_per_param", t.tracePerParam());
+      l.put("std_error", t.stdError());
       l.put("probes", t.probes());
       l.put("samples", r.samples());
       l.put("class", t.sensitivity());
@@ -327,24 +327,32 @@ public final class SensitivityAnalysis {
       for (Object o : (List<?>) require(json, "layers", what)) {
         Map<?, ?> l = (Map<?, ?>) o;
         layers.add(new LayerTrace((String) require(l, "name", what), number(l, "params", what).longValue(),
-            number(l, "trace", what).doubleValue(), number(l, "tracePerParam", what).doubleValue(),
-            number(l, "stdError", what).doubleValue(), number(l, "probes", what).intValue(),
+            number(l, "trace", what).doubleValue(), number(l, "trace_per_param", what).doubleValue(),
+            number(l, "std_error", what).doubleValue(), number(l, "probes", what).intValue(),
             (String) require(l, "class", what)));
       }
       return new Result((String) require(json, "architecture", what), (String) require(json, "source", what),
           number(json, "samples", what).longValue(), number(json, "partitions", what).intValue(),
           number(json, "seed", what).longValue(), number(json, "probes", what).intValue(),
-          number(json, "maxProbes", what).intValue(), number(json, "tolerance", what).doubleValue(),
+          number(json, "max_probes", what).intValue(), number(json, "tolerance", what).doubleValue(),
           (Boolean) require(json, "converged", what), number(json, "epsilon", what).doubleValue(),
-          number(json, "meanTracePerParam", what).doubleValue(), layers);
+          number(json, "mean_trace_per_param", what).doubleValue(), layers);
     } catch (ClassCastException e) {
       throw new InvalidInputException(what + " is not a sensitivity result: a field has the wrong type (" + e.getMessage()
           + ")");
     }
   }
 
+  /**
+   * The camelCase names results were written with before bitswitch's JSON files took one key
+   * style, snake_case (docs/design/architecture.md §5): sensitivity.json files and manifests of
+   * older runs.
+   */
+  private static final Map<String, String> OLD_KEYS = Map.of("max_probes", "maxProbes", "mean_trace_per_param",
+      "meanTracePerParam", "trace_per_param", "tracePerParam", "std_error", "stdError");
+
   private static Object require(Map<?, ?> json, String key, String what) {
-    Object v = json.get(key);
+    Object v = json.containsKey(key) || !OLD_KEYS.containsKey(key) ? json.get(key) : json.get(OLD_KEYS.get(key));
     if (v == null) {
       throw new InvalidInputException(what + " is not a sensitivity result: it has no '" + key + "'");
     }

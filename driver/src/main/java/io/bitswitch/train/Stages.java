@@ -386,7 +386,7 @@ public final class Stages {
     }
     Map<String, Object> section = new LinkedHashMap<>();
     section.put("sampling", settings.sampling().configName());
-    section.put("sigmaMax", settings.sigmaMax());
+    section.put("sigma_max", settings.sigmaMax());
     section.put("epochs", options.epochs());
     section.put("draws", drawCounts);
     Manifest.Builder base = im.toBuilder().accuracy(accuracy).tensorsSha256(null)

@@ -81,6 +81,9 @@ class GoldenBundleTest {
     assertEquals(expected.get("tensorsSha256").asText(), Bundle.sha256Hex(tensorsFile),
         "the committed model.safetensors is not the golden one");
     assertEquals(expected.get("tensorsSha256").asText(), m.tensorsSha256());
+    // The golden manifest is format version 1 (camelCase keys), read as the version-2 manifest it equals.
+    assertTrue(Files.readString(golden.resolve("bundle").resolve(Bundle.MANIFEST_FILE)).contains("\"formatVersion\": 1,"));
+    assertEquals(Manifest.CURRENT_FORMAT_VERSION, m.formatVersion());
     assertEquals("fmnist-cnn", m.architecture());
     assertEquals(List.of(8, 4, 2), m.bits());
     assertEquals(8, m.h());

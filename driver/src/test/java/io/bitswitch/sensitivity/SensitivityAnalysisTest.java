@@ -98,7 +98,7 @@ class SensitivityAnalysisTest {
     assertEquals(SAMPLES, json.get("samples").asInt());
     assertEquals(7, json.get("seed").asInt());
     JsonNode layer = json.get("layers").get(0);
-    for (String field : new String[] {"name", "params", "trace", "tracePerParam", "stdError", "probes", "class"}) {
+    for (String field : new String[] {"name", "params", "trace", "trace_per_param", "std_error", "probes", "class"}) {
       assertTrue(layer.has(field), field + " missing in " + layer);
     }
     try (var files = Files.list(report)) {

@@ -167,7 +167,7 @@ class MixedPrecisionPipelineTest {
       Map<?, ?> member = (Map<?, ?>) o;
       double budget = ((Number) member.get("budget")).doubleValue();
       @SuppressWarnings("unchecked")
-      Map<String, Integer> layerBits = (Map<String, Integer>) member.get("layerBits");
+      Map<String, Integer> layerBits = (Map<String, Integer>) member.get("layer_bits");
       long weights = 0;
       long weightBits = 0;
       for (io.bitswitch.bundle.Manifest.Layer l : intH.manifest().layers()) {

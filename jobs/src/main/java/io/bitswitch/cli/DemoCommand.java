@@ -1,5 +1,7 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.RunReport;
+import io.bitswitch.report.Onnx;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SensitivityOptions;
@@ -59,10 +61,8 @@ public final class DemoCommand extends BitswitchCommand {
       // Progress goes to stderr: stdout carries the results and, last, the run directory.
       Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err,
           MetricsListener.of(metrics));
-      Map<String, Object> pretrainFields = new LinkedHashMap<>();
-      pretrainFields.put("stage", "pretrain");
-      pretrainFields.put("train_examples", fp32.trainExamples());
-      pretrainFields.put("seconds", fp32.seconds());
+      RunReport.Fields pretrainFields = new RunReport.Fields().stage("pretrain").trainExamples(fp32.trainExamples())
+          .seconds(fp32.seconds());
       Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
 
       Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
@@ -73,8 +73,8 @@ public final class DemoCommand extends BitswitchCommand {
       accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       metrics.recordAccuracy(accuracy);
-      Map<String, Object> onnx = new LinkedHashMap<>();
-      onnxLine = exportOnnx(runDir, BundleStore.read(bundle, hadoop), config, onnx);
+      OnnxExport onnx = exportOnnx(runDir, BundleStore.read(bundle, hadoop), config);
+      onnxLine = onnx.line();
 
       // Mixed precision: traces of the FP32 model, the HASB SuperNet, the ILP front.
       long mixedStart = System.nanoTime();
@@ -88,22 +88,15 @@ public final class DemoCommand extends BitswitchCommand {
       pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
           traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
       double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
-      Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("stage", "demo");
-      fields.put("profile", config.demo().profile().configName());
-      fields.put("bits", config.train().bits().descending());
-      fields.put("train_examples", trained.trainExamples());
-      fields.put("pretrain_seconds", fp32.seconds());
-      fields.put("train_seconds", trained.seconds());
-      fields.put("evaluate_seconds", evaluateSeconds);
-      fields.put("sizes", Runs.sizes(trained.bundle()));
-      fields.put("mixed_precision_seconds", mixedSeconds);
-      fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
-      fields.put("sampling", config.supernet().sampling().configName());
-      fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION))
-          .get("draws"));
-      fields.put("pareto", pareto);
-      fields.put("onnx", onnx);
+      RunReport.Fields fields = new RunReport.Fields().stage("demo").profile(config.demo().profile().configName())
+          .bits(config.train().bits().descending()).trainExamples(trained.trainExamples())
+          .stageSeconds("pretrain", fp32.seconds()).stageSeconds("train", trained.seconds())
+          .stageSeconds("evaluate", evaluateSeconds).sizes(Runs.sizes(trained.bundle()))
+          .stageSeconds("mixed_precision", mixedSeconds)
+          .layerTraces(Runs.layerTraces(traces))
+          .sampling(config.supernet().sampling().configName())
+          .hasbDraws(((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION)).get("draws"))
+          .pareto(pareto).onnx(onnx.onnx());
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
       metrics.succeeded();
     }
@@ -117,10 +110,10 @@ public final class DemoCommand extends BitswitchCommand {
 
   /**
    * Exports the deployable model at 4 bits (the lowest trained width when 4 is not among them) as
-   * {@code <run>/model-<b>bit.onnx}, records path and size in {@code fields}, and returns the line the
-   * demo prints. A run directory that is not on the local file system gets no export, and says so.
+   * {@code <run>/model-<b>bit.onnx}. A run directory that is not on the local file system gets no
+   * export, and says so.
    */
-  private static String exportOnnx(String runDir, Bundle bundle, BitswitchConfig config, Map<String, Object> fields) {
+  private static OnnxExport exportOnnx(String runDir, Bundle bundle, BitswitchConfig config) {
     int[] bits = config.train().bits().descending();
     int b = java.util.Arrays.stream(bits).anyMatch(x -> x == ONNX_BITS) ? ONNX_BITS : bits[bits.length - 1];
     String file = Runs.child(runDir, "model-" + b + "bit.onnx");
@@ -128,16 +121,14 @@ public final class DemoCommand extends BitswitchCommand {
     try {
       path = OnnxExports.localPath(file);
     } catch (io.bitswitch.InvalidInputException e) {
-      return "ONNX export skipped: " + runDir + " is not on the local file system (use bitswitch export)";
+      return new OnnxExport(null,
+          "ONNX export skipped: " + runDir + " is not on the local file system (use bitswitch export)");
     }
     OnnxExports.Export export = OnnxExports.export(bundle, ExportTarget.uniform(b));
     OnnxExports.writeAtomically(path, export.result().model(), false);
-    fields.put("bits", b);
-    fields.put("path", path.toString());
-    fields.put("bytes", export.bytes());
-    fields.put("weights", String.join("/", export.result().types()));
-    return String.format(java.util.Locale.ROOT, "%d-bit ONNX model: %s (%,d bytes, %.1f KiB)", b, path,
-        export.bytes(), export.bytes() / 1024.0);
+    return new OnnxExport(new Onnx(b, path.toString(), export.bytes(), String.join("/", export.result().types())),
+        String.format(java.util.Locale.ROOT, "%d-bit ONNX model: %s (%,d bytes, %.1f KiB)", b, path,
+            export.bytes(), export.bytes() / 1024.0));
   }
 
   /**
@@ -156,4 +147,12 @@ public final class DemoCommand extends BitswitchCommand {
       }
     }
   }
+
+  /**
+   * The demo's ONNX export.
+   *
+   * @param onnx what the report records, null when there was no export
+   * @param line what the demo prints about it
+   */
+  private record OnnxExport(Onnx onnx, String line) {}
 }

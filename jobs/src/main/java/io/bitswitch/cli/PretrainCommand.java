@@ -1,5 +1,6 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
@@ -7,7 +8,6 @@ import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -32,10 +32,8 @@ public final class PretrainCommand extends BitswitchCommand {
       Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),
           Runs.child(runDir, Runs.BUNDLE_DIR), System.err, MetricsListener.of(metrics));
       metrics.recordAccuracy(outcome.accuracy());
-      Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("stage", "pretrain");
-      fields.put("train_examples", outcome.trainExamples());
-      fields.put("seconds", outcome.seconds());
+      RunReport.Fields fields = new RunReport.Fields().stage("pretrain").trainExamples(outcome.trainExamples())
+          .seconds(outcome.seconds());
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
           spark.sparkContext().hadoopConfiguration());
       metrics.succeeded();

@@ -8,6 +8,13 @@ import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.MetricsOptions;
 import io.bitswitch.cli.config.DistillMode;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.report.Conventions;
+import io.bitswitch.report.LayerTrace;
+import io.bitswitch.report.RunReport;
+import io.bitswitch.report.RunReportMarkdown;
+import io.bitswitch.report.RunReportPage;
+import io.bitswitch.report.Sizes;
+import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.train.Distillation;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
@@ -32,12 +39,13 @@ import org.apache.hadoop.conf.Configuration;
  * published), {@value #REPORT_FILE} ({@code {"accuracy": {"8": 0.91, ...}, ...}}, the shape that
  * {@code evaluate --json} writes too), {@value #REPORT_MD_FILE}, {@value #CONFIG_FILE} (the
  * effective configuration), {@value #HISTORY_FILE} (one row per training step) and
- * {@code report.html} (the same numbers with plots, {@link RunReportHtml}).
+ * {@code report.html} (the same numbers with plots, {@link RunReportPage}); all four from one
+ * {@link RunReport}.
  */
 final class Runs {
   static final String BUNDLE_DIR = "bundle";
   static final String REPORT_FILE = "report.json";
-  static final String REPORT_MD_FILE = "report.md";
+  static final String REPORT_MD_FILE = RunReportMarkdown.FILE;
   static final String HISTORY_FILE = "history.csv";
   static final String CONFIG_FILE = "config.conf";
 
@@ -127,78 +135,49 @@ final class Runs {
    * The report of a run: {@code accuracy} first, then {@code fields}, then the conventions the
    * numbers were measured under.
    */
-  static Map<String, Object> report(Map<String, Double> accuracy, Map<String, Object> fields, BitswitchConfig config) {
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("accuracy", accuracy);
-    report.putAll(fields);
-    report.put("seed", config.seed());
-    report.put("quantize_first_last", config.model().quantizeFirstLast());
-    report.put("update_mode", config.train().updateMode().configName());
-    report.put("alrs", config.train().alrs());
-    report.put("scale_param", config.train().scaleParam().configName());
-    report.put("distill", config.train().distill().configName());
-    report.put("weight_init", config.model().init().configName());
-    return report;
+  static RunReport report(Map<String, Double> accuracy, RunReport.Fields fields, BitswitchConfig config) {
+    return new RunReport(accuracy, fields.values(), new Conventions(config.seed(), config.model().quantizeFirstLast(),
+        config.train().updateMode().configName(), config.train().alrs(), config.train().scaleParam().configName(),
+        config.train().distill().configName(), config.model().init().configName()));
   }
 
   /**
    * Writes {@link #REPORT_FILE}, {@link #REPORT_MD_FILE}, {@link #CONFIG_FILE} (the effective
    * configuration, which {@code --config} reproduces the run with), when there was training
-   * {@link #HISTORY_FILE}, and last {@link RunReportHtml#FILE} (the page with the plots) into
+   * {@link #HISTORY_FILE}, and last {@link RunReportPage#FILE} (the page with the plots) into
    * {@code runDir}.
    */
-  static void writeRunFiles(String runDir, Map<String, Object> report, Stages.Outcome outcome, BitswitchConfig config,
+  static void writeRunFiles(String runDir, RunReport report, Stages.Outcome outcome, BitswitchConfig config,
       Configuration conf) {
-    Stages.writeJson(child(runDir, REPORT_FILE), report, conf);
-    Stages.writeText(child(runDir, REPORT_MD_FILE), markdown(report), conf);
+    Stages.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
+    Stages.writeText(child(runDir, REPORT_MD_FILE), RunReportMarkdown.render(report), conf);
     Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
       Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
     }
-    RunReportHtml.write(child(runDir, RunReportHtml.FILE), report, outcome == null ? List.of() : outcome.history(),
-        conf);
+    Stages.writeText(child(runDir, RunReportPage.FILE),
+        RunReportPage.render(report, outcome == null ? List.of() : outcome.history()), conf);
   }
 
   /**
    * Sizes of a published bundle for the report: the stored file's tensor bytes, what the same
    * model takes in FP32, and the deployed size of each bit-width derived from it.
    */
-  static Map<String, Object> sizes(Bundle bundle) {
-    Map<String, Object> sizes = new LinkedHashMap<>();
-    sizes.put("bundle_bytes", bundle.sizeBytes());
-    sizes.put("fp32_model_bytes", bundle.fp32SizeBytes());
+  static Sizes sizes(Bundle bundle) {
+    Map<String, Long> deployed = null;
     if (!bundle.manifest().fp32()) {
-      Map<String, Long> deployed = new LinkedHashMap<>();
+      deployed = new LinkedHashMap<>();
       for (int b : bundle.manifest().bits()) {
         deployed.put(Integer.toString(b), (bundle.switchTo(b).deployedSizeBits() + 7) / 8);
       }
-      sizes.put("deployed_bytes", deployed);
     }
-    return sizes;
+    return new Sizes(bundle.sizeBytes(), bundle.fp32SizeBytes(), deployed);
   }
 
-  /** {@code report.md}: the accuracy table (with deployed sizes when known) and the other fields. */
-  @SuppressWarnings("unchecked")
-  static String markdown(Map<String, Object> report) {
-    StringBuilder md = new StringBuilder("# bitswitch run report\n\n");
-    Map<String, Double> accuracy = (Map<String, Double>) report.get("accuracy");
-    Map<String, Object> sizes = (Map<String, Object>) report.get("sizes");
-    Map<String, Long> deployed = sizes == null ? Map.of() : (Map<String, Long>) sizes.getOrDefault("deployed_bytes", Map.of());
-    long fp32 = sizes == null ? 0 : ((Number) sizes.get("fp32_model_bytes")).longValue();
-    md.append("| bits | test accuracy | deployed size (bytes) | vs FP32 |\n|---|---|---|---|\n");
-    accuracy.forEach((b, a) -> {
-      Long size = b.equals("32") ? (fp32 > 0 ? fp32 : null) : deployed.get(b);
-      md.append(String.format(Locale.ROOT, "| %s | %.2f %% | %s | %s |%n", b.equals("32") ? "FP32" : b, 100 * a,
-          size == null ? "" : size.toString(),
-          size == null || fp32 == 0 ? "" : String.format(Locale.ROOT, "%.1f %%", 100.0 * size / fp32)));
-    });
-    md.append("\n");
-    report.forEach((k, v) -> {
-      if (!k.equals("accuracy")) {
-        md.append("- ").append(k).append(": ").append(v instanceof int[] a ? java.util.Arrays.toString(a) : v).append('\n');
-      }
-    });
-    return md.toString();
+  /** The per-layer traces of a sensitivity result, as the report holds them. */
+  static List<LayerTrace> layerTraces(SensitivityAnalysis.Result traces) {
+    return traces.layers().stream().map(t -> new LayerTrace(t.name(), t.sensitivity(), t.params(), t.trace(),
+        t.tracePerParam(), t.stdError(), t.probes(), traces.samples())).toList();
   }
 
   /** Whether a file exists (any Hadoop file system). */

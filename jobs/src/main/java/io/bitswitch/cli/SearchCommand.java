@@ -1,5 +1,6 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SearchOptions;
 import io.bitswitch.metrics.JobMetrics;
@@ -71,12 +72,9 @@ public final class SearchCommand extends BitswitchCommand {
       Map<?, ?> r = (Map<?, ?>) row;
       accuracy.put(r.get("bits").toString(), ((Number) r.get("accuracy")).doubleValue());
     }
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("stage", "search");
-    fields.put("bundle", bundleUri);
-    fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
-    fields.put("pareto", pareto);
-    fields.put("seconds", (System.nanoTime() - t0) / 1e9);
+    RunReport.Fields fields = new RunReport.Fields().stage("search").bundle(bundleUri)
+        .layerTraces(Runs.layerTraces(traces)).pareto(pareto)
+        .seconds((System.nanoTime() - t0) / 1e9);
     Runs.writeRunFiles(outDir, Runs.report(accuracy, fields, config), null, config,
         spark.sparkContext().hadoopConfiguration());
     return pareto;
@@ -87,8 +85,8 @@ public final class SearchCommand extends BitswitchCommand {
     w.printf(Locale.ROOT, "%-8s %-40s %12s %10s %9s%n", "budget", "layer bits", "size (KiB)", "avg bits", "accuracy");
     for (Object row : (List<?>) pareto.get("members")) {
       Map<?, ?> r = (Map<?, ?>) row;
-      w.printf(Locale.ROOT, "%-8s %-40s %12.1f %10.2f %8.2f%%%n", r.get("budget"), r.get("layerBits"),
-          ((Number) r.get("sizeBytes")).doubleValue() / 1024, ((Number) r.get("averageBits")).doubleValue(),
+      w.printf(Locale.ROOT, "%-8s %-40s %12.1f %10.2f %8.2f%%%n", r.get("budget"), r.get("layer_bits"),
+          ((Number) r.get("size_bytes")).doubleValue() / 1024, ((Number) r.get("average_bits")).doubleValue(),
           100 * ((Number) r.get("accuracy")).doubleValue());
     }
     w.flush();

@@ -1,5 +1,6 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
@@ -10,7 +11,6 @@ import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -78,18 +78,11 @@ public final class SupernetCommand extends BitswitchCommand {
         MetricsListener.of(metrics));
     metrics.recordAccuracy(outcome.accuracy());
     Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("stage", "supernet");
-    fields.put("init", initBundle);
-    fields.put("sampling", config.supernet().sampling().configName());
-    fields.put("sigma_max", config.supernet().sigmaMax());
-    fields.put("epochs", config.supernet().epochs());
-    fields.put("hasb_draws", section.get("draws"));
-    fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
-    fields.put("traces_source", traces.source());
-    fields.put("sizes", Runs.sizes(outcome.bundle()));
-    fields.put("train_examples", outcome.trainExamples());
-    fields.put("seconds", outcome.seconds());
+    RunReport.Fields fields = new RunReport.Fields().stage("supernet").init(initBundle)
+        .sampling(config.supernet().sampling().configName()).sigmaMax(config.supernet().sigmaMax())
+        .epochs(config.supernet().epochs()).hasbDraws(section.get("draws"))
+        .layerTraces(Runs.layerTraces(traces)).tracesSource(traces.source())
+        .sizes(Runs.sizes(outcome.bundle())).trainExamples(outcome.trainExamples()).seconds(outcome.seconds());
     Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
     return outcome;
   }

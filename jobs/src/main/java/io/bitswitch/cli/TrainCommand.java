@@ -1,5 +1,8 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.report.ScaleDrift;
+import io.bitswitch.report.RunReport;
+import io.bitswitch.report.Gates;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
@@ -12,7 +15,6 @@ import io.bitswitch.train.Stages;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,19 +106,13 @@ public final class TrainCommand extends BitswitchCommand {
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());
       metrics.gatesChecked(gates.passed());
-      Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("stage", "train");
-      fields.put("sizes", Runs.sizes(outcome.bundle()));
-      fields.put("bits", config.train().bits().descending());
-      fields.put("init", init == null ? "scratch" : init);
-      fields.put("previous_latest", latest.orElse(""));
-      fields.put("gates", gates.toReport());
-      fields.put("latest_moved", gates.passed());
-      fields.put("train_examples", outcome.trainExamples());
-      fields.put("seconds", outcome.seconds());
-      fields.put("scale_drift", outcome.scaleDrift());
+      RunReport.Fields fields = new RunReport.Fields().stage("train").sizes(Runs.sizes(outcome.bundle()))
+          .bits(config.train().bits().descending()).init(init == null ? "scratch" : init)
+          .previousLatest(latest.orElse("")).gates(reportGates(gates)).latestMoved(gates.passed())
+          .trainExamples(outcome.trainExamples()).seconds(outcome.seconds())
+          .scaleDrift(ScaleDrift.of(outcome.scaleDrift()));
       if (!singlePrecision.isEmpty()) {
-        fields.put("baselines", Map.of("single-precision", singlePrecision));
+        fields.singlePrecisionBaselines(singlePrecision);
       }
       Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
       if (gates.passed()) {
@@ -132,5 +128,11 @@ public final class TrainCommand extends BitswitchCommand {
     }
     stdout().println(runDir);
     return 0;
+  }
+
+  /** The gates' verdict as the report holds it. */
+  private static Gates reportGates(QualityGates.Result gates) {
+    return new Gates(gates.passed(), gates.checks().stream()
+        .map(c -> new Gates.Check(c.name(), c.passed(), c.detail())).toList());
   }
 }

@@ -71,7 +71,7 @@ class PipelineCommandsTest {
       assertTrue(layers.elements().next().has("last"), drift.toString());
     }
     assertTrue(drift.get("weight").elements().next().get("mean_ratio").asDouble() > 0, drift.toString());
-    assertTrue(Files.readString(mpRun.resolve(RunReportHtml.FILE)).contains("ALRS scale learning rate"));
+    assertTrue(Files.readString(mpRun.resolve(io.bitswitch.report.RunReportPage.FILE)).contains("ALRS scale learning rate"));
 
     Path evalJson = dir.resolve("eval.json");
     Run evaluate = run(List.of("evaluate", "--master", "local[2]", "--bundle", mpRun.resolve("bundle").toString(),
@@ -95,7 +95,7 @@ class PipelineCommandsTest {
     assertEquals(2, refused.code(), refused.err());
     assertTrue(refused.err().contains("search.budgets") && refused.err().contains("[2, 4]"), refused.err());
     assertTrue(!Files.exists(dir.resolve("refused")), "nothing written");
-    // The mixed-precision stages at their smallest; RunReportHtmlTest checks their outputs.
+    // The mixed-precision stages at their smallest; RunReportPageTest checks their outputs.
     Run demo = run(command("demo", "--out", dir.toString(), "--run-id", "demo", "--set", "pretrain.epochs=1", "--set",
         "sensitivity.samples=64", "--set", "sensitivity.max-iterations=2", "--set", "search.budgets=[3]", "--set",
         "search.random-draws=0", "--set", "search.bn-recalibration-batches=1"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.report.RunReport;
 import io.bitswitch.train.Stages;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
@@ -91,7 +92,8 @@ class RunsTest {
 
   @Test
   void reportStartsWithAccuracyAndNamesTheConventions() {
-    Map<String, Object> report = Runs.report(Map.of("8", 0.9), Map.of("stage", "train"), config());
+    Map<String, Object> report = Runs.report(Map.of("8", 0.9), new RunReport.Fields().stage("train"), config())
+        .toJson();
     assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "alrs", "scale_param",
         "distill", "weight_init"), List.copyOf(report.keySet()));
   }

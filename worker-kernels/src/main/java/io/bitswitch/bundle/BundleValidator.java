@@ -35,7 +35,7 @@ final class BundleValidator {
 
   void checkManifest(Manifest m) {
     if (m.formatVersion() != Manifest.CURRENT_FORMAT_VERSION) {
-      throw fail("unsupported bundle formatVersion " + m.formatVersion()
+      throw fail("unsupported bundle format_version " + m.formatVersion()
           + ": this build of bitswitch reads format version " + Manifest.CURRENT_FORMAT_VERSION);
     }
     requireText(m.producer(), "producer");

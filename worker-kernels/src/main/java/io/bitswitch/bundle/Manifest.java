@@ -3,6 +3,7 @@ package io.bitswitch.bundle;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JacksonException;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitswitch.BitswitchException;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
@@ -38,10 +40,14 @@ import java.util.TreeMap;
  * build one with {@link #builder()} or derive one with {@link #toBuilder()}.
  *
  * <p>JSON output is deterministic and pretty-printed (two-space indent, {@code \n} line ends,
- * fields in the order of the components below): {@code accuracy} is ordered by bit-width,
- * largest first; {@code layerBits} in the order of {@code layers}; the top level of {@code extra}
- * by key. Absent optional fields ({@code layerBits}, {@code tensorsSha256} before encoding) are
- * omitted.
+ * fields in the order of the components below, keys in snake_case: {@code format_version},
+ * {@code layer_bits}, ...): {@code accuracy} is ordered by bit-width, largest first;
+ * {@code layer_bits} in the order of {@code layers}; the top level of {@code extra} by key. Absent
+ * optional fields ({@code layer_bits}, {@code tensors_sha256} before encoding) are omitted.
+ *
+ * <p>Format version 1 named the same fields in camelCase ({@code formatVersion}, {@code layerBits},
+ * ...); {@link #fromJson} reads such a manifest as the version-2 manifest it equals (see
+ * docs/design/architecture.md §5).
  *
  * <p>Semantic checks (bit set, shapes, tensors) are done by {@link Bundle}, which sees manifest
  * and tensors together; this class only normalises (defensive copies, defaults for empty
@@ -69,30 +75,40 @@ import java.util.TreeMap;
  *     values (maps, lists, strings, numbers, booleans), copied deeply and unmodifiable
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"formatVersion", "producer", "architecture", "modelConfig", "inputShape",
-    "numClasses", "bits", "h", "rounding", "layerBits", "quantizeFirstLast", "normalization",
-    "accuracy", "layers", "tensorsFile", "tensorsSha256", "extra"})
+@JsonPropertyOrder({"format_version", "producer", "architecture", "model_config", "input_shape",
+    "num_classes", "bits", "h", "rounding", "layer_bits", "quantize_first_last", "normalization",
+    "accuracy", "layers", "tensors_file", "tensors_sha256", "extra"})
 public record Manifest(
-    int formatVersion,
+    @JsonProperty("format_version") int formatVersion,
     String producer,
     String architecture,
-    String modelConfig,
-    int[] inputShape,
-    int numClasses,
+    @JsonProperty("model_config") String modelConfig,
+    @JsonProperty("input_shape") int[] inputShape,
+    @JsonProperty("num_classes") int numClasses,
     List<Integer> bits,
     int h,
     String rounding,
-    Map<String, Integer> layerBits,
-    boolean quantizeFirstLast,
+    @JsonProperty("layer_bits") Map<String, Integer> layerBits,
+    @JsonProperty("quantize_first_last") boolean quantizeFirstLast,
     Normalization normalization,
     Map<String, Double> accuracy,
     List<Layer> layers,
-    String tensorsFile,
-    String tensorsSha256,
+    @JsonProperty("tensors_file") String tensorsFile,
+    @JsonProperty("tensors_sha256") String tensorsSha256,
     Map<String, Object> extra) {
 
-  /** The manifest format version this build writes and reads. */
-  public static final int CURRENT_FORMAT_VERSION = 1;
+  /** The manifest format version this build writes; it reads {@value #CAMEL_CASE_FORMAT_VERSION} too. */
+  public static final int CURRENT_FORMAT_VERSION = 2;
+  /**
+   * The format version whose keys were camelCase ({@code formatVersion}); otherwise the same
+   * fields as version 2, which this build reads such a manifest as.
+   */
+  public static final int CAMEL_CASE_FORMAT_VERSION = 1;
+  /** Version-1 keys and the keys version 2 names the same fields with. */
+  private static final Map<String, String> VERSION_1_KEYS = orderedMap(
+      "formatVersion", "format_version", "modelConfig", "model_config", "inputShape", "input_shape",
+      "numClasses", "num_classes", "layerBits", "layer_bits", "quantizeFirstLast", "quantize_first_last",
+      "tensorsFile", "tensors_file", "tensorsSha256", "tensors_sha256");
   /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
   /** The bit-width that marks a floating-point (unquantized) bundle. */
@@ -131,6 +147,7 @@ public record Manifest(
 
   /** The input shape (a copy). */
   @Override
+  @JsonProperty("input_shape")
   public int[] inputShape() {
     return inputShape == null ? null : inputShape.clone();
   }
@@ -177,6 +194,7 @@ public record Manifest(
   /**
    * Parses a manifest. The format version is checked first, before any other field is looked at,
    * so that a newer format is reported as such rather than as some field it does not understand.
+   * A version-1 manifest (camelCase keys) is read as the version-2 manifest with the same fields.
    *
    * @throws CorruptDataException on malformed JSON, a missing or unsupported format version, an
    *     unknown field, or a field of the wrong type
@@ -193,13 +211,19 @@ public record Manifest(
     if (tree == null || !tree.isObject()) {
       throw new CorruptDataException("manifest.json is not a JSON object");
     }
-    JsonNode version = tree.get("formatVersion");
+    boolean camelCase = !tree.has("format_version") && tree.has("formatVersion");
+    JsonNode version = tree.get(camelCase ? "formatVersion" : "format_version");
     if (version == null || !version.isInt()) {
-      throw new CorruptDataException("manifest.json has no integer formatVersion");
+      throw new CorruptDataException("manifest.json has no integer format_version");
     }
-    if (version.intValue() != CURRENT_FORMAT_VERSION) {
-      throw new CorruptDataException("unsupported bundle formatVersion " + version.intValue()
-          + ": this build of bitswitch reads format version " + CURRENT_FORMAT_VERSION);
+    int expected = camelCase ? CAMEL_CASE_FORMAT_VERSION : CURRENT_FORMAT_VERSION;
+    if (version.intValue() != expected) {
+      throw new CorruptDataException("unsupported bundle format_version " + version.intValue()
+          + ": this build of bitswitch reads format version " + CURRENT_FORMAT_VERSION
+          + " (and version " + CAMEL_CASE_FORMAT_VERSION + ", whose keys are camelCase)");
+    }
+    if (camelCase) {
+      tree = fromVersion1((ObjectNode) tree);
     }
     try {
       return READER.treeToValue(tree, Manifest.class);
@@ -215,6 +239,28 @@ public record Manifest(
       throw new CorruptDataException("manifest.json does not match format version "
           + CURRENT_FORMAT_VERSION + ": " + e.getOriginalMessage(), e);
     }
+  }
+
+  /**
+   * A version-1 manifest as version 2: the camelCase keys renamed, the version set to 2. A key
+   * that is both (in its old and its new name) is left for binding to reject as unknown.
+   */
+  private static JsonNode fromVersion1(ObjectNode v1) {
+    ObjectNode v2 = v1.objectNode();
+    for (Map.Entry<String, JsonNode> e : v1.properties()) {
+      String key = VERSION_1_KEYS.getOrDefault(e.getKey(), e.getKey());
+      v2.set(v2.has(key) ? e.getKey() : key, e.getValue());
+    }
+    v2.put("format_version", CURRENT_FORMAT_VERSION);
+    return v2;
+  }
+
+  private static Map<String, String> orderedMap(String... keyValues) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put(keyValues[i], keyValues[i + 1]);
+    }
+    return Collections.unmodifiableMap(m);
   }
 
   /** Equal when every field is equal (arrays by content). */

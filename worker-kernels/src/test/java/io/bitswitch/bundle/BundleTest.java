@@ -78,7 +78,7 @@ class BundleTest {
     assertArrayEquals(tensorsOf(x), tensorsOf(y));
     assertArrayEquals(manifestOf(x), manifestOf(y));
     String json = new String(manifestOf(x), StandardCharsets.UTF_8);
-    assertTrue(json.startsWith("{\n  \"formatVersion\": 1,\n  \"producer\": \"bitswitch 0.1.0\",\n"), json);
+    assertTrue(json.startsWith("{\n  \"format_version\": 2,\n  \"producer\": \"bitswitch 0.1.0\",\n"), json);
     assertTrue(json.contains("\"accuracy\": {\n    \"8\": 0.88,\n    \"6\": 0.86,"), json);
     assertTrue(json.endsWith("}\n"));
     assertTrue(!json.contains("\r"));
@@ -128,15 +128,39 @@ class BundleTest {
     Map<String, byte[]> files = TestBundles.intH(1, 8, 4).encode();
     // A future format whose other fields this build would not understand at all.
     byte[] future = editManifest(manifestOf(files), m -> {
-      m.put("formatVersion", 2);
+      m.put("format_version", 3);
       m.put("bits", "all of them");
       m.remove("layers");
       m.put("newField", true);
     });
     String msg = rejected(future, new byte[0]);
-    assertEquals("unsupported bundle formatVersion 2: this build of bitswitch reads format version 1", msg);
-    byte[] none = editManifest(manifestOf(files), m -> m.remove("formatVersion"));
-    assertTrue(rejected(none, tensorsOf(files)).contains("has no integer formatVersion"));
+    assertEquals("unsupported bundle format_version 3: this build of bitswitch reads format version 2 (and version 1, "
+        + "whose keys are camelCase)", msg);
+    byte[] none = editManifest(manifestOf(files), m -> m.remove("format_version"));
+    assertTrue(rejected(none, tensorsOf(files)).contains("has no integer format_version"));
+    // Version 1 with the keys of version 2, or the reverse, is neither.
+    byte[] mixed = editManifest(manifestOf(files), m -> m.put("format_version", 1));
+    assertTrue(rejected(mixed, tensorsOf(files)).startsWith("unsupported bundle format_version 1"));
+  }
+
+  /** Version 1 named the fields in camelCase; such a manifest reads as the version-2 one it equals. */
+  @Test
+  void readsVersion1CamelCaseManifests() throws Exception {
+    Map<String, byte[]> files = TestBundles.intH(1, 8, 4).encode();
+    Bundle current = Bundle.decode(manifestOf(files), tensorsOf(files));
+    Map<String, String> v1Keys = Map.of("format_version", "formatVersion", "model_config", "modelConfig",
+        "input_shape", "inputShape", "num_classes", "numClasses", "quantize_first_last", "quantizeFirstLast",
+        "tensors_file", "tensorsFile", "tensors_sha256", "tensorsSha256");
+    byte[] v1 = editManifest(manifestOf(files), m -> {
+      v1Keys.forEach((key, old) -> m.set(old, m.remove(key)));
+      m.put("formatVersion", 1);
+    });
+    assertTrue(new String(v1, StandardCharsets.UTF_8).contains("\"tensorsSha256\""));
+    Bundle old = Bundle.decode(v1, tensorsOf(files));
+    assertEquals(current.manifest(), old.manifest());
+    assertEquals(Manifest.CURRENT_FORMAT_VERSION, old.manifest().formatVersion());
+    // Written again, it is a version-2 manifest.
+    assertArrayEquals(manifestOf(files), old.manifest().toJson());
   }
 
   @Test
@@ -203,14 +227,14 @@ class BundleTest {
   @Test
   void rejectsMalformedOrUnknownManifestFields() throws Exception {
     Map<String, byte[]> files = TestBundles.intH(1, 8, 4).encode();
-    assertTrue(rejected("{\"formatVersion\": 1,".getBytes(StandardCharsets.UTF_8), tensorsOf(files))
+    assertTrue(rejected("{\"format_version\": 2,".getBytes(StandardCharsets.UTF_8), tensorsOf(files))
         .startsWith("manifest.json is malformed JSON"));
     byte[] trailing = (new String(manifestOf(files), StandardCharsets.UTF_8) + "{}").getBytes(StandardCharsets.UTF_8);
     assertTrue(rejected(trailing, tensorsOf(files)).startsWith("manifest.json is malformed JSON"));
-    assertEquals("manifest.json field 'colour' is not part of format version 1",
+    assertEquals("manifest.json field 'colour' is not part of format version 2",
         rejected(editManifest(manifestOf(files), m -> m.put("colour", "red")), tensorsOf(files)));
     assertTrue(rejected(editManifest(manifestOf(files), m -> m.put("h", "8")), tensorsOf(files))
-        .startsWith("manifest.json does not match format version 1"));
+        .startsWith("manifest.json does not match format version 2"));
     assertTrue(rejected(editManifest(manifestOf(files),
         m -> ((ObjectNode) m.get("layers").get(0)).put("kind", "lstm")), tensorsOf(files))
         .contains("unknown layer kind 'lstm'"));
@@ -278,7 +302,7 @@ class BundleTest {
     Bundle b = Bundle.decode(manifestOf(TestBundles.intH(1, 8, 6, 4, 2).encode()),
         tensorsOf(TestBundles.intH(1, 8, 6, 4, 2).encode()));
     String text = BundleInspector.describe(b);
-    assertTrue(text.contains("format version 1, written by bitswitch 0.1.0"), text);
+    assertTrue(text.contains("format version 2, written by bitswitch 0.1.0"), text);
     assertTrue(text.contains("architecture: test-cnn"), text);
     assertTrue(text.contains("bits:         [8, 6, 4, 2], stored h=8, rounding half-up-shift"), text);
     assertTrue(text.contains("accuracy:     8: 88.00%  6: 86.00%  4: 84.00%  2: 82.00%"), text);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.report.RunReport;
+import io.bitswitch.report.RunReportPage;
 import io.bitswitch.testing.RequiredPackages;
 import io.bitswitch.train.StepRecord;
 import java.io.IOException;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The demo run is left at {@value #RUN_DIR} (relative to the jobs module), where the notebooks
  * find it by default.
  */
-class RunReportHtmlTest {
+class RunReportPageTest {
   static final String CHROMIUM = "/usr/bin/chromium";
   /** The small run the suite leaves for the notebooks. */
   static final String RUN_DIR = "target/report-run/demo";
@@ -50,14 +52,14 @@ class RunReportHtmlTest {
         "search.bn-recalibration-batches=2");
     assertEquals(0, demo.code(), () -> "demo failed\nstderr: " + demo.err());
     Path runDir = out.resolve("demo");
-    Path html = runDir.resolve(RunReportHtml.FILE);
+    Path html = runDir.resolve(RunReportPage.FILE);
     assertTrue(Files.exists(html), "demo must write " + html);
     String page = Files.readString(html);
     assertTrue(page.contains("<td>FP32</td>") && page.contains("<td>4</td>") && page.contains("<td>2</td>"), page);
     assertTrue(page.contains("deployed size (bytes)"), "the demo report has sizes");
     assertTrue(!page.contains("src=\"http") && !page.contains("href=\"http"), "self-contained: no network");
     // The pretrain stage's run directory gets its page too (FP32 only: no ALRS chart).
-    assertTrue(Files.exists(runDir.resolve("pretrain").resolve(RunReportHtml.FILE)));
+    assertTrue(Files.exists(runDir.resolve("pretrain").resolve(RunReportPage.FILE)));
 
     // The mixed-precision stages' directories and files, which notebook 02 reads.
     for (String f : List.of("sensitivity.json", "supernet/report.html", "supernet/bundle/manifest.json",
@@ -120,7 +122,7 @@ class RunReportHtmlTest {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("accuracy", Map.of("8", 0.91));
     report.put("note", "<b>escaped</b> & fine");
-    String page = RunReportHtml.render(report, List.of());
+    String page = RunReportPage.render(RunReport.fromMap(report), List.of());
     assertTrue(page.contains("&lt;b&gt;escaped&lt;/b&gt; &amp; fine"), page);
     assertTrue(page.contains("No training steps"), page);
     assertTrue(!page.contains("deployed size"), page);
@@ -140,11 +142,11 @@ class RunReportHtmlTest {
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("accuracy", new LinkedHashMap<>(Map.of("32", 0.92, "8", 0.91, "4", 0.89)));
-    String page = RunReportHtml.render(report, history);
+    String page = RunReportPage.render(RunReport.fromMap(report), history);
     assertEquals(4, count(page, "src=\"data:image/png;base64,"), "accuracy, loss, ALRS, images/s");
     assertTrue(page.contains("ALRS scale learning rate"), page);
     report.put("alrs", false);
-    assertTrue(RunReportHtml.render(report, history).contains("ALRS off: the base rate"));
+    assertTrue(RunReportPage.render(RunReport.fromMap(report), history).contains("ALRS off: the base rate"));
   }
 
   /**
@@ -203,7 +205,7 @@ class RunReportHtmlTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> report = new com.fasterxml.jackson.databind.ObjectMapper().readValue(MIXED_PRECISION_REPORT,
         Map.class);
-    String page = RunReportHtml.render(report, List.of());
+    String page = RunReportPage.render(RunReport.fromMap(report), List.of());
     assertEquals(4, count(page, "src=\"data:image/png;base64,"), "accuracy, traces, HASB draws, Pareto front");
     assertTrue(page.contains("alt=\"Hessian trace per parameter per layer (log axis)\""), "span of 775: log axis");
     assertTrue(page.contains("<th>single-precision</th>") && page.contains("<td>91.48 %</td>"), "baseline column");
@@ -269,7 +271,7 @@ class RunReportHtmlTest {
             "averageBits", 4.2f, "accuracy", 0.905)),
         "uniform", List.of(Map.of("bits", 8, "sizeBytes", 100000, "accuracy", 0.91),
             Map.of("bits", 4, "sizeBytes", 55000L, "accuracy", 0.90f))));
-    String page = RunReportHtml.render(report, history);
+    String page = RunReportPage.render(RunReport.fromMap(report), history);
     assertEquals(7, count(page, "src=\"data:image/png;base64,"),
         "accuracy, loss, ALRS, images/s, traces, HASB draws, Pareto front");
     assertTrue(page.contains("alt=\"Hessian trace per parameter per layer\""), "span of 3.25: linear axis");
@@ -297,7 +299,7 @@ class RunReportHtmlTest {
     report.put("pareto", Map.of("members", List.of(), "uniform", "none"));
     report.put("layer_traces", List.of(Map.of("name", "conv2", "params", 10, "tracePerParam", 1e-3),
         Map.of("name", "conv3", "params", 10, "tracePerParam", -2e-4), Map.of("name", "no-trace"), "junk"));
-    String page = RunReportHtml.render(report, List.of());
+    String page = RunReportPage.render(RunReport.fromMap(report), List.of());
     assertEquals(2, count(page, "src=\"data:image/png;base64,"), "accuracy and traces only");
     assertTrue(page.contains("alt=\"Hessian trace per parameter per layer\""), "negative trace: linear axis");
     assertEquals(2, count(section(page, "layer-traces"), "<tr><td"));

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Renders docs/RESULTS.md from the run directories bin/results wrote (report.json, history.csv)."""
-import csv, json, os, statistics, sys
+"""Renders docs/RESULTS.md from the run directories experiments/results wrote (report.json, config.conf,
+history.csv). The recipe the header states is read from the runs (run_facts.py)."""
+import csv, os, re, statistics, sys
+
+import run_facts
 
 out = sys.argv[1]
-BITS = ["32", "8", "6", "4", "2"]
-SEEDS = [42, 43, 44]
 # The independent PyTorch implementation of the same recipe (one seed, so about ±0.2 pt).
 REFERENCE = [
     ("FP32", {"32": 91.85}),
@@ -16,8 +17,24 @@ TARGETS = {"8": 92.05, "6": 92.2, "4": 92.1, "2": 91.5}
 
 
 def report(rid):
-    p = os.path.join(out, rid, "report.json")
-    return json.load(open(p)) if os.path.exists(p) else None
+    return run_facts.report(os.path.join(out, rid))
+
+
+def config(rid):
+    return run_facts.config(os.path.join(out, rid))
+
+
+# The seeds are those of the FP32 runs fp32-s<seed> found; the recipe is that of the default joint run of the
+# first seed and of its FP32 run.
+SEEDS = sorted(report(d)["seed"] for d in (os.listdir(out) if os.path.isdir(out) else [])
+               if re.fullmatch(r"fp32-s\d+", d) and report(d))
+if not SEEDS:
+    sys.exit(f"no finished FP32 run fp32-s<seed> under {out}")
+JOINT = config(f"joint-s{SEEDS[0]}") or sys.exit(f"no default joint run joint-s{SEEDS[0]} under {out}")
+FP32 = config(f"fp32-s{SEEDS[0]}")
+QUANTIZED = [str(b) for b in JOINT["bitswitch.train.bits"]]
+BITS = ["32"] + QUANTIZED
+B = run_facts.bit_set(JOINT["bitswitch.train.bits"])
 
 
 def history(rid):
@@ -42,7 +59,7 @@ def fmt(values):
 
 
 def group(prefix):
-    """Accuracies per bit-width of the runs prefix-s42/43/44 that exist."""
+    """Accuracies per bit-width of the runs prefix-s<seed> that exist, over SEEDS."""
     found = [a for a in (acc(f"{prefix}-s{s}") for s in SEEDS) if a]
     return {b: [a[b] for a in found if b in a] for b in BITS}, len(found)
 
@@ -54,42 +71,51 @@ for d in sorted(os.listdir(out)) if os.path.isdir(out) else []:
         total_seconds += r.get("seconds", 0)
 
 print("# Results: one-shot multi-precision QAT on Fashion-MNIST\n")
-print("Produced by `bin/results` (full Fashion-MNIST: 60,000 training / 10,000 test images; the default recipe of "
-      "`conf/bitswitch.conf`: FP32 2 epochs, then 1 joint epoch, batch 128, Adam 1e-3 cosine, B = {8,6,4,2}, "
-      "sequential updates, ALRS, switchable BatchNorm, first and last layers in FP32, fan-in-uniform initialisation, "
-      "scales learned in log space; `fmnist-cnn`; Spark `local[2]`). Accuracy (%) is on the test split, evaluated from the "
-      "published bundle; every quantized run starts from the FP32 bundle of its seed. Rows with three seeds show "
-      "mean ± standard deviation over seeds 42, 43, 44.\n")
-print("| run | seeds | FP32 | w8 | w6 | w4 | w2 |")
-print("|---|---|---|---|---|---|---|")
+t = lambda key: JOINT["bitswitch.train." + key]
+plural = lambda n, word: f"{n} {word}" + ("" if n == 1 else "s")
+print(f"Produced by `experiments/results` ({run_facts.images(JOINT, report(f'joint-s{SEEDS[0]}'))}; the default recipe "
+      f"of `conf/bitswitch.conf`: FP32 {plural(FP32['bitswitch.pretrain.epochs'], 'epoch')}, then "
+      f"{plural(t('epochs'), 'joint epoch')}, batch {t('batch-size')}, Adam {run_facts.learning_rate(t('lr'))} cosine, "
+      f"B = {B}, {t('update-mode')} updates, {'ALRS' if t('alrs') else 'no ALRS'}, switchable BatchNorm, "
+      f"{run_facts.first_last(JOINT)}, {JOINT['bitswitch.model.init']} initialisation, scales learned "
+      f"{'in log space' if t('scale-param') == 'log' else 'linearly'}; `{JOINT['bitswitch.model.architecture']}`; "
+      f"Spark `local[2]`, {plural(JOINT['bitswitch.data.partitions'], 'data partition')}). Accuracy (%) is on the test split, "
+      "evaluated from the published bundle; every quantized run starts from the FP32 bundle of its seed. "
+      + (f"Rows with more than one seed show mean ± standard deviation over seeds {', '.join(map(str, SEEDS))}."
+         if len(SEEDS) > 1 else f"Seed {SEEDS[0]} only so far.") + "\n")
+print("| run | seeds | " + " | ".join("FP32" if b == "32" else f"w{b}" for b in BITS) + " |")
+print("|" + "---|" * (2 + len(BITS)))
 for label, values in REFERENCE:
     print(f"| independent implementation: {label} | 1 | " + " | ".join(
         f"{values[b]:.2f}" if b in values else "" for b in BITS) + " |")
 rows = [
     ("bitswitch FP32 (pretrain)", "fp32"),
-    ("bitswitch joint {8,6,4,2} + ALRS (default)", "joint"),
-    ("bitswitch joint {8,6,4,2}, no ALRS", "no-alrs"),
+    (f"bitswitch joint {B} + ALRS (default)", "joint"),
+    (f"bitswitch joint {B}, no ALRS", "no-alrs"),
 ]
 for label, prefix in rows:
     g, n = group(prefix)
     if n:
         print(f"| {label} | {n} | " + " | ".join(fmt(g[b]) for b in BITS) + " |")
-singles = [("bitswitch FP32, He-normal initialisation", "fp32-he-normal-s42"),
-           ("bitswitch `averaged` update mode", "averaged-s42"),
-           ("bitswitch in-place distillation (`train.distill=inplace`)", "distill-s42"),
-           ("bitswitch single-precision QAT, 8 bits", "single-8-s42"),
-           ("bitswitch single-precision QAT, 4 bits", "single-4-s42"),
-           ("bitswitch single-precision QAT, 2 bits", "single-2-s42"),
-           ("bitswitch default, 1 partition", "partitions-1-s42"),
-           ("bitswitch default, 4 partitions", "partitions-4-s42"),
-           ("bitswitch default, linear scales (`train.scale-param=linear`)", "linear-scales-s42")]
-for label, rid in singles:
+# The one-seed runs of experiments/results; single-precision and partition labels come from each run's config.
+singles = [("bitswitch FP32, He-normal initialisation", "fp32-he-normal"),
+           ("bitswitch `averaged` update mode", "averaged"),
+           ("bitswitch in-place distillation (`train.distill=inplace`)", "distill"),
+           (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-8"),
+           (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-4"),
+           (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-2"),
+           (lambda c: f"bitswitch default, {plural(c['bitswitch.data.partitions'], 'partition')}", "partitions-1"),
+           (lambda c: f"bitswitch default, {plural(c['bitswitch.data.partitions'], 'partition')}", "partitions-4"),
+           ("bitswitch default, linear scales (`train.scale-param=linear`)", "linear-scales")]
+for label, name in singles:
+    rid = f"{name}-s{SEEDS[0]}"
     a = acc(rid)
     if a:
-        print(f"| {label} | 1 (42) | " + " | ".join(f"{a[b]:.2f}" if b in a else "" for b in BITS) + " |")
+        label = label(config(rid)) if callable(label) else label
+        print(f"| {label} | 1 ({report(rid)['seed']}) | " + " | ".join(f"{a[b]:.2f}" if b in a else "" for b in BITS) + " |")
 print(f"\nWall time of the runs listed: {total_seconds / 60:.0f} min (sum of the runs' `seconds` in report.json: data "
       "loading, training, evaluation, publishing; it depends on what else the machine was running, so it is not a "
-      "speed figure). Rows of `bin/results` that have not run yet are missing from the table.")
+      "speed figure). Rows of `experiments/results` that have not run yet are missing from the table.")
 
 # Targets.
 g, n = group("joint")
@@ -121,11 +147,11 @@ if n and nf:
         print(f"| ALRS on beats off at 2 bits by more than the seeds' std | {gain:+.2f} pt (std {spread:.2f}) | "
               f"{'yes' if gain > spread else 'no'} |")
 
-# Training health and scale drift of the default run, seed 42.
-h = history("joint-s42")
+# Training health and scale drift of the default run of the first seed.
+h = history(f"joint-s{SEEDS[0]}")
 if h:
     cols = [k for k in h[0] if k.startswith("loss_")]
-    print("\n## Training health (default run, seed 42)\n")
+    print(f"\n## Training health (default run, seed {SEEDS[0]})\n")
     print("Largest training loss of the first 20 steps relative to the first step's, per precision "
           "(`history.csv`; the former one-round `fused` mode jumped from 0.32 to 8.2 at step 2):\n")
     print("| precision | first loss | max of steps 1–20 / first |")
@@ -149,20 +175,20 @@ def drift_rows(rid):
     return rows, [v["mean_ratio"] for v in w.values()]
 
 
-print("\n## Scale drift (seed 42)\n")
+print(f"\n## Scale drift (seed {SEEDS[0]})\n")
 print("last / first value of the activation scales a_{l,b} over the joint epoch (min–max over the quantized layers), "
       "and of the shared weight scales (mean over channels, min–max over layers), from `scale_drift` in "
       "report.json:\n")
-print("| run | " + " | ".join(f"a, {b} bits" for b in ["8", "6", "4", "2"]) + " | weight scales |")
-print("|---|---|---|---|---|---|")
-for label, rid in [("default (ALRS, log scales)", "joint-s42"), ("no ALRS", "no-alrs-s42"),
-                   ("linear scales", "linear-scales-s42")]:
+print("| run | " + " | ".join(f"a, {b} bits" for b in QUANTIZED) + " | weight scales |")
+print("|" + "---|" * (2 + len(QUANTIZED)))
+for label, rid in [("default (ALRS, log scales)", f"joint-s{SEEDS[0]}"), ("no ALRS", f"no-alrs-s{SEEDS[0]}"),
+                   ("linear scales", f"linear-scales-s{SEEDS[0]}")]:
     d = drift_rows(rid)
     if d:
         act, w = d
         print(f"| {label} | " + " | ".join(f"{act[b][0]:.3f}–{act[b][1]:.3f}" if b in act else "" for b in
-                                         ["8", "6", "4", "2"]) + f" | {min(w):.3f}–{max(w):.3f} |")
+                                         QUANTIZED) + f" | {min(w):.3f}–{max(w):.3f} |")
 
 print("\n## Mixed precision\n")
 print("The HASB SuperNet, ILP search and their baselines are in\n"
-      "[`RESULTS-mixed-precision.md`](RESULTS-mixed-precision.md) (`bin/results-mixed`).")
+      "[`RESULTS-mixed-precision.md`](RESULTS-mixed-precision.md) (`experiments/results-mixed`).")
