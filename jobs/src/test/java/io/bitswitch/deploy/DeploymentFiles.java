@@ -45,7 +45,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * The shared fixture of the deployment tests ({@link DeploymentObjectsTest},
  * {@link DeploymentSubmissionTest}, {@link DeploymentCredentialsTest},
- * {@link DeploymentMonitoringTest}): the files of {@code k8s/} and
+ * {@link DeploymentMonitoringTest}, {@link KubernetesHardeningTest}, {@link MonitoringRulesTest};
+ * docs/design/architecture.md §8): the files of {@code k8s/} and
  * {@code conf/spark-defaults.conf}, read once, and the helpers that look into them the way
  * Kubernetes, spark-submit and the bitswitch CLI would.
  *
@@ -316,15 +317,30 @@ final class DeploymentFiles {
     return found.get(0);
   }
 
+  /** The one manifest of {@code kind} in {@code file} (e.g. {@code k8s/prometheusrule.yaml}). */
+  static Manifest single(String file, String kind) {
+    List<Manifest> found = manifests.stream().filter(m -> m.file().equals(file) && m.kind().equals(kind)).toList();
+    assertEquals(1, found.size(), () -> "one " + kind + " in " + file + ": " + found);
+    return found.get(0);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Small helpers
 
+  /**
+   * A YAML loader that refuses duplicate keys (the last one would silently win); what it dumps is
+   * block style without line wrapping, so that long expressions (promtool's rule files) stay whole.
+   */
   static Yaml yaml() {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
-    return new Yaml(new SafeConstructor(options), new Representer(), new DumperOptions(), options);
+    DumperOptions dump = new DumperOptions();
+    dump.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    dump.setWidth(1 << 16);
+    return new Yaml(new SafeConstructor(options), new Representer(dump), dump, options);
   }
 
+  /** The repository root: the first directory above the module that has k8s/ and conf/bitswitch.conf. */
   static Path findRepositoryRoot() {
     for (Path dir = moduleDir(); dir != null; dir = dir.getParent()) {
       if (Files.isDirectory(dir.resolve("k8s")) && Files.isRegularFile(dir.resolve("conf/bitswitch.conf"))) {
@@ -395,6 +411,7 @@ final class DeploymentFiles {
     return value << shift;
   }
 
+  /** The value at {@code keys} below {@code node}, or null where a key is missing. */
   static Object path(Object node, String... keys) {
     Object current = node;
     for (String key : keys) {
@@ -428,6 +445,11 @@ final class DeploymentFiles {
   static List<Object> list(Object node, String what) {
     assertInstanceOf(List.class, node, () -> what + " is a list");
     return (List<Object>) node;
+  }
+
+  /** The mappings of a list, e.g. the containers of a pod. */
+  static List<Map<String, Object>> maps(Object node, String what) {
+    return list(node, what).stream().map(o -> map(o, what + " item")).toList();
   }
 
   static List<String> strings(Object node, String what) {

@@ -1,16 +1,21 @@
 package io.bitswitch.deploy;
 
-import static io.bitswitch.deploy.KubernetesManifests.list;
-import static io.bitswitch.deploy.KubernetesManifests.map;
-import static io.bitswitch.deploy.KubernetesManifests.maps;
-import static io.bitswitch.deploy.KubernetesManifests.path;
+import static io.bitswitch.deploy.DeploymentFiles.cronJobPod;
+import static io.bitswitch.deploy.DeploymentFiles.list;
+import static io.bitswitch.deploy.DeploymentFiles.manifests;
+import static io.bitswitch.deploy.DeploymentFiles.map;
+import static io.bitswitch.deploy.DeploymentFiles.maps;
+import static io.bitswitch.deploy.DeploymentFiles.onlyContainer;
+import static io.bitswitch.deploy.DeploymentFiles.path;
+import static io.bitswitch.deploy.DeploymentFiles.single;
+import static io.bitswitch.deploy.DeploymentFiles.yaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bitswitch.deploy.KubernetesManifests.Manifest;
+import io.bitswitch.deploy.DeploymentFiles.Manifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,13 +56,12 @@ class KubernetesHardeningTest {
   static final Path KUBECTL = Path.of("/usr/bin/kubectl");
 
   @TempDir static Path work;
-  static List<Manifest> manifests;
   static Path k8s;
 
   @BeforeAll
-  static void load() {
-    manifests = KubernetesManifests.load();
-    k8s = KubernetesManifests.repositoryRoot().resolve("k8s");
+  static void load() throws IOException {
+    DeploymentFiles.load();
+    k8s = DeploymentFiles.repo.resolve("k8s");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ class KubernetesHardeningTest {
     assertTrue(immutable(pinned), () -> "the kustomization pins the image by digest or git SHA, got " + pinned);
 
     // The images transformer only rewrites container images: a replacement copies it into SPARK_IMAGE.
-    String replacements = KubernetesManifests.yaml().dump(kustomization.get("replacements"));
+    String replacements = yaml().dump(kustomization.get("replacements"));
     assertTrue(replacements.contains("containers.[name=spark-submit].image"), replacements);
     assertTrue(replacements.contains("env.[name=SPARK_IMAGE].value"), replacements);
   }
@@ -132,7 +136,7 @@ class KubernetesHardeningTest {
     Matcher env = Pattern.compile("name: SPARK_IMAGE\\s+value: (\\S+)").matcher(rendered);
     assertTrue(env.find(), rendered);
     assertEquals(images.get(0), env.group(1), "SPARK_IMAGE is the submitter's image");
-    for (Object document : KubernetesManifests.yaml().loadAll(rendered)) {
+    for (Object document : yaml().loadAll(rendered)) {
       Map<String, Object> object = map(document, "rendered object");
       if (!"Namespace".equals(object.get("kind"))) {
         assertEquals("bitswitch", path(object, "metadata", "namespace"), () -> "namespace of " + object.get("kind"));
@@ -206,7 +210,7 @@ class KubernetesHardeningTest {
 
   @Test
   void aPrivilegedPodIsReported() {
-    Map<String, Object> pod = map(KubernetesManifests.yaml().load("""
+    Map<String, Object> pod = map(yaml().load("""
         hostNetwork: true
         securityContext: {runAsUser: 0}
         containers:
@@ -298,7 +302,7 @@ class KubernetesHardeningTest {
     assertTrue(seconds > 0 && seconds < 24 * 3600, () -> "a run ends before the next night's starts: " + seconds);
 
     // The overlong-run alert warns before the deadline stops the run.
-    var rules = KubernetesManifests.single(manifests, "k8s/prometheusrule.yaml", "PrometheusRule");
+    var rules = single("k8s/prometheusrule.yaml", "PrometheusRule");
     String expr = null;
     for (Map<String, Object> group : maps(path(rules.body(), "spec", "groups"), "groups")) {
       for (Map<String, Object> rule : maps(group.get("rules"), "rules")) {
@@ -409,12 +413,6 @@ class KubernetesHardeningTest {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
-  private static Manifest single(String kind) {
-    List<Manifest> found = manifests.stream().filter(m -> kind.equals(m.kind())).toList();
-    assertEquals(1, found.size(), () -> "one " + kind + ": " + found);
-    return found.get(0);
-  }
-
   private static Manifest ssa() {
     return single("ScheduledSparkApplication");
   }
@@ -423,14 +421,8 @@ class KubernetesHardeningTest {
     return single("Kustomization").body();
   }
 
-  private static Map<String, Object> cronJobPod() {
-    return map(path(single("CronJob").body(), "spec", "jobTemplate", "spec", "template", "spec"), "CronJob pod");
-  }
-
   private static Map<String, Object> cronJobContainer() {
-    List<Map<String, Object>> containers = maps(cronJobPod().get("containers"), "CronJob containers");
-    assertEquals(1, containers.size());
-    return containers.get(0);
+    return onlyContainer(cronJobPod(), "CronJob");
   }
 
   /** The CronJob's {@code --conf key=value} settings, as written (before Kubernetes expands $(VAR)). */
@@ -454,7 +446,7 @@ class KubernetesHardeningTest {
     for (String template : List.of("driver-pod-template.yaml", "executor-pod-template.yaml")) {
       Object text = data.get(template);
       assertInstanceOf(String.class, text, () -> "ConfigMap key " + template);
-      pods.put("ConfigMap " + template, map(path(KubernetesManifests.yaml().load((String) text), "spec"), template));
+      pods.put("ConfigMap " + template, map(path(yaml().load((String) text), "spec"), template));
     }
     for (String role : List.of("driver", "executor")) {
       pods.put("ScheduledSparkApplication " + role + ".template",

@@ -1,15 +1,16 @@
 package io.bitswitch.deploy;
 
-import static io.bitswitch.deploy.KubernetesManifests.list;
-import static io.bitswitch.deploy.KubernetesManifests.map;
-import static io.bitswitch.deploy.KubernetesManifests.maps;
-import static io.bitswitch.deploy.KubernetesManifests.path;
+import static io.bitswitch.deploy.DeploymentFiles.list;
+import static io.bitswitch.deploy.DeploymentFiles.map;
+import static io.bitswitch.deploy.DeploymentFiles.maps;
+import static io.bitswitch.deploy.DeploymentFiles.path;
+import static io.bitswitch.deploy.DeploymentFiles.single;
+import static io.bitswitch.deploy.DeploymentFiles.yaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,8 +54,9 @@ class MonitoringRulesTest {
   static Map<String, Map<String, Object>> alerts;
 
   @BeforeAll
-  static void loadRules() {
-    var rule = KubernetesManifests.single(KubernetesManifests.load(), "k8s/prometheusrule.yaml", "PrometheusRule");
+  static void loadRules() throws IOException {
+    DeploymentFiles.load();
+    var rule = single("k8s/prometheusrule.yaml", "PrometheusRule");
     groups = maps(path(rule.body(), "spec", "groups"), "spec.groups");
     alerts = new LinkedHashMap<>();
     for (Map<String, Object> group : groups) {
@@ -74,7 +76,7 @@ class MonitoringRulesTest {
   @Test
   void everyAlertLinksARunbookSectionThatExists() throws IOException {
     Set<String> anchors = headingAnchors(Files.readString(
-        KubernetesManifests.repositoryRoot().resolve("docs/OPERATIONS.md"), StandardCharsets.UTF_8));
+        DeploymentFiles.repo.resolve("docs/OPERATIONS.md"), StandardCharsets.UTF_8));
     Set<String> linked = new TreeSet<>();
     for (Map.Entry<String, Map<String, Object>> alert : alerts.entrySet()) {
       Object url = path(alert.getValue(), "annotations", "runbook_url");
@@ -111,9 +113,8 @@ class MonitoringRulesTest {
   }
 
   @Test
-  void dashboardRatesReadTheLiveSeriesOnly() throws IOException {
-    JsonNode dashboard = new ObjectMapper().readTree(
-        KubernetesManifests.repositoryRoot().resolve("k8s/grafana-dashboard.json").toFile());
+  void dashboardRatesReadTheLiveSeriesOnly() {
+    JsonNode dashboard = DeploymentFiles.dashboard;
     int rates = 0;
     Pattern selector = Pattern.compile("(?:rate|increase)\\(\\s*[A-Za-z_:][A-Za-z0-9_:]*\\{([^}]*)}");
     for (JsonNode panel : dashboard.path("panels")) {
@@ -181,7 +182,7 @@ class MonitoringRulesTest {
       copy.add(g);
     }
     Path file = work.resolve(name);
-    Files.writeString(file, KubernetesManifests.yaml().dump(Map.of("groups", copy)));
+    Files.writeString(file, yaml().dump(Map.of("groups", copy)));
     return file;
   }
 
