@@ -1,8 +1,8 @@
 package io.bitswitch.metrics;
 
 import io.bitswitch.BitswitchException;
-import io.bitswitch.train.StepRecord;
-import io.bitswitch.train.Stages;
+import io.bitswitch.progress.StageListener;
+import io.bitswitch.progress.StepRecord;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (JobMetrics metrics = JobMetrics.start(settings)) {
- *   Stages.train(..., metrics);
+ *   TrainStage.run(new StageContext(spark, setup, progress, metrics), ...);
  *   metrics.recordAccuracy(accuracy);
  *   metrics.succeeded();
  * }
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Label {@code bits} is a bit-width in decimal, {@code "32"} for FP32.
  */
-public final class JobMetrics implements Stages.Listener, AutoCloseable {
+public final class JobMetrics implements StageListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
   private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(10);
 

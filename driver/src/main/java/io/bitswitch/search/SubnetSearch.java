@@ -13,6 +13,7 @@ import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.store.RunFiles;
 import io.bitswitch.train.Evaluator;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -167,9 +168,9 @@ public final class SubnetSearch {
         Bundle recal = ModelBundles.toBundle(graph, th, m.toBuilder().tensorsSha256(null));
         String dir = outDir + "/" + memberDir(sel.budget());
         BundleStore.publish(recal.switchTo(sel.layerBits()), dir + "/bundle", hadoop, true);
-        io.bitswitch.train.Stages.writeJson(outDir + "/" + layerBitsFile(sel.budget()), sel.layerBits(), hadoop);
+        RunFiles.writeJson(outDir + "/" + layerBitsFile(sel.budget()), sel.layerBits(), hadoop);
       }
-      io.bitswitch.train.Stages.writeJson(outDir + "/" + FILE, pareto, hadoop);
+      RunFiles.writeJson(outDir + "/" + FILE, pareto, hadoop);
       return pareto;
     } finally {
       calibration.unpersist(false);

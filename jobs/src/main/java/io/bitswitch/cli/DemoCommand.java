@@ -8,7 +8,14 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.Checkpointing;
+import io.bitswitch.train.EvaluateStage;
+import io.bitswitch.train.PretrainStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.StageSetup;
+import io.bitswitch.train.SupernetStage;
+import io.bitswitch.train.TrainStage;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -54,22 +61,23 @@ public final class DemoCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      Stages.Setup setup = Runs.setup(config, data);
+      StageSetup setup = Runs.setup(config, data);
       // Progress goes to stderr: stdout carries the results and, last, the run directory.
-      Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err,
-          metrics);
+      StageOutcome fp32 = PretrainStage.run(new StageContext(spark, setup, System.err, metrics),
+          Runs.pretrainOptions(config), fp32Bundle);
       Map<String, Object> pretrainFields = new LinkedHashMap<>();
       pretrainFields.put("stage", "pretrain");
       pretrainFields.put("train_examples", fp32.trainExamples());
       pretrainFields.put("seconds", fp32.seconds());
       Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
 
-      Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
-          fp32Bundle, bundle, Stages.Checkpointing.NONE, System.err, metrics);
+      StageOutcome trained = TrainStage.run(new StageContext(spark, setup, System.err, metrics),
+          Runs.trainOptions(config), config.train().bits(), fp32Bundle, bundle, Checkpointing.NONE);
       // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
       accuracy.putAll(fp32.accuracy());
       long evalStart = System.nanoTime();
-      accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
+      accuracy.putAll(EvaluateStage.accuracy(new StageContext(spark, setup), bundle,
+          config.train().bits().descending()));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       metrics.recordAccuracy(accuracy);
       Map<String, Object> onnx = new LinkedHashMap<>();
@@ -82,8 +90,8 @@ public final class DemoCommand extends BitswitchCommand {
           config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance(), System.err);
       SensitivityAnalysis.write(traces, runDir, hadoop);
       String supernetDir = Runs.child(runDir, SUPERNET_DIR);
-      Stages.Outcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
-          Stages.Checkpointing.NONE, metrics);
+      StageOutcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
+          Checkpointing.NONE, metrics);
       pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
           traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
       double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
@@ -99,7 +107,7 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("mixed_precision_seconds", mixedSeconds);
       fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
       fields.put("sampling", config.supernet().sampling().configName());
-      fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION))
+      fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION))
           .get("draws"));
       fields.put("pareto", pareto);
       fields.put("onnx", onnx);

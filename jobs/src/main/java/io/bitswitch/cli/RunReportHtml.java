@@ -3,7 +3,7 @@ package io.bitswitch.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.bitswitch.train.StepRecord;
+import io.bitswitch.progress.StepRecord;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -223,7 +223,7 @@ public final class RunReportHtml {
    */
   public static void write(String uri, Map<String, Object> report, List<StepRecord> history,
       org.apache.hadoop.conf.Configuration conf) {
-    io.bitswitch.train.Stages.writeText(uri, render(report, history), conf);
+    io.bitswitch.store.RunFiles.writeText(uri, render(report, history), conf);
   }
 
   /** Accuracy ratios by bit-width key, in the report's order; entries without a number are dropped. */

@@ -8,8 +8,11 @@ import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.MetricsOptions;
 import io.bitswitch.cli.config.DistillMode;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.store.HistoryCsv;
+import io.bitswitch.store.RunFiles;
 import io.bitswitch.train.Distillation;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,7 +28,7 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * What the training commands ({@code pretrain}, {@code train}, {@code evaluate}, {@code demo})
- * share: the translation of the configuration into the inputs of {@link Stages}, the run
+ * share: the translation of the configuration into the inputs of the stages ({@link StageSetup}), the run
  * directory layout, and the report.
  *
  * <p>A run directory {@code <out>/<run-id>} holds {@value #BUNDLE_DIR}/ (the bundle the command
@@ -84,7 +87,7 @@ final class Runs {
   }
 
   /** The model and data of a stage. */
-  static Stages.Setup setup(BitswitchConfig config, String dataUri) {
+  static StageSetup setup(BitswitchConfig config, String dataUri) {
     String customJson = "";
     if (config.model().architecture() == Architecture.CUSTOM) {
       Path file = Path.of(config.model().customConfig().orElseThrow());
@@ -95,7 +98,7 @@ final class Runs {
             + e.getMessage());
       }
     }
-    return new Stages.Setup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
+    return new StageSetup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
         config.data().partitions(), config.data().maxTrainExamples(), config.data().maxTestExamples(),
         config.evaluate().batchSize(), config.model().init().init());
   }
@@ -142,13 +145,13 @@ final class Runs {
    * {@link #HISTORY_FILE}, and last {@link RunReportHtml#FILE} (the page with the plots) into
    * {@code runDir}.
    */
-  static void writeRunFiles(String runDir, Map<String, Object> report, Stages.Outcome outcome, BitswitchConfig config,
+  static void writeRunFiles(String runDir, Map<String, Object> report, StageOutcome outcome, BitswitchConfig config,
       Configuration conf) {
-    Stages.writeJson(child(runDir, REPORT_FILE), report, conf);
-    Stages.writeText(child(runDir, REPORT_MD_FILE), markdown(report), conf);
-    Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
+    RunFiles.writeJson(child(runDir, REPORT_FILE), report, conf);
+    RunFiles.writeText(child(runDir, REPORT_MD_FILE), markdown(report), conf);
+    RunFiles.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
-      Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
+      HistoryCsv.write(outcome.history(), child(runDir, HISTORY_FILE), conf);
     }
     RunReportHtml.write(child(runDir, RunReportHtml.FILE), report, outcome == null ? List.of() : outcome.history(),
         conf);

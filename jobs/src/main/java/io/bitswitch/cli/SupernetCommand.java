@@ -5,7 +5,10 @@ import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.Checkpointing;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.SupernetStage;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.time.Clock;
@@ -49,7 +52,7 @@ public final class SupernetCommand extends BitswitchCommand {
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
-      Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+      Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       run(spark, config, data, bundle, traces, runDir, checkpointing, metrics);
       metrics.succeeded();
@@ -65,17 +68,17 @@ public final class SupernetCommand extends BitswitchCommand {
   }
 
   /** Trains the SuperNet into {@code runDir} and writes its run files; progress on stderr. */
-  static Stages.Outcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
-      SensitivityAnalysis.Result traces, String runDir, Stages.Checkpointing checkpointing, JobMetrics metrics) {
+  static StageOutcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
+      SensitivityAnalysis.Result traces, String runDir, Checkpointing checkpointing, JobMetrics metrics) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TrainOptions t = Runs.trainOptions(config);
     TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
         t.weightDecay(), t.alrs(), t.updateMode(), t.scales(), t.distillation(), t.bnMomentum(), t.seed(), t.logEvery());
-    Stages.Outcome outcome = Stages.supernet(spark, Runs.setup(config, data), options,
-        new Stages.SupernetSettings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()), traces,
-        initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err, metrics);
+    StageOutcome outcome = SupernetStage.run(new StageContext(spark, Runs.setup(config, data), System.err, metrics),
+        options, new SupernetStage.Settings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()),
+        traces, initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing);
     metrics.recordAccuracy(outcome.accuracy());
-    Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
+    Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION);
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("stage", "supernet");
     fields.put("init", initBundle);

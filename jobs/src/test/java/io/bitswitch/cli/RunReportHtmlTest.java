@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
 import io.bitswitch.testing.RequiredPackages;
-import io.bitswitch.train.StepRecord;
+import io.bitswitch.progress.StepRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
