@@ -1,6 +1,7 @@
 package io.bitswitch.train;
 
 import io.bitswitch.bundle.Bundle;
+import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParamLayout;

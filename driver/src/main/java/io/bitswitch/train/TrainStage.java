@@ -2,6 +2,7 @@ package io.bitswitch.train;
 
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
+import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizedGraph;
