@@ -12,7 +12,7 @@ import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.RunFiles;
 import java.io.PrintStream;
@@ -74,7 +74,7 @@ public final class SubnetSearch {
    * @throws InvalidInputException for a bundle that is not INT-h, traces of another model, or
    *     budgets outside the bundle's bit range; nothing is written then
    */
-  public static Map<String, Object> run(SparkSession spark, String bundleUri, SensitivityAnalysis.Result traces,
+  public static Map<String, Object> run(SparkSession spark, String bundleUri, LayerTraces traces,
       String tracesOrigin, String dataUri, Settings s, String outDir, PrintStream progress) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     requireNoSearchAt(outDir, hadoop);
@@ -88,7 +88,7 @@ public final class SubnetSearch {
     ModelSpec spec = new ModelSpec("custom", m.modelConfig(), m.inputShape(), m.numClasses(), 0L, bits);
     QuantizedGraph graph = spec.graph();
     List<String> names = graph.quantizedLayers().stream().map(LayerInfo::name).toList();
-    SensitivityAnalysis.requireMatches(traces, m.architecture(), names, tracesOrigin);
+    traces.requireMatches(m.architecture(), names, tracesOrigin);
     List<LayerCost> costs = costs(bundle, graph, traces, bits);
     // Budgets are checked (all of them) before any data is read or anything written.
     List<Selection> front = SubnetIlp.sweep(costs, bits, s.kind(), s.budgets());
@@ -208,7 +208,7 @@ public final class SubnetSearch {
    * Per-layer ILP inputs: weight count, MACs, trace per parameter, and the squared error
    * ‖w_h − ŵ_b‖² that switching the stored INT-h weights to b adds, from the codes themselves.
    */
-  static List<LayerCost> costs(Bundle bundle, QuantizedGraph graph, SensitivityAnalysis.Result traces, int[] bits) {
+  static List<LayerCost> costs(Bundle bundle, QuantizedGraph graph, LayerTraces traces, int[] bits) {
     Map<Integer, Bundle> switched = new HashMap<>();
     for (int b : bits) {
       switched.put(b, bundle.switchTo(b));

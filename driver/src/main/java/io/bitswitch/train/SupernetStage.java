@@ -8,7 +8,7 @@ import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizationPlan;
 import io.bitswitch.progress.ProgressPrinter;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.store.BundleStore;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,7 +46,7 @@ public final class SupernetStage {
    *     traces are of another model
    */
   public static StageOutcome run(StageContext ctx, TrainOptions options, Settings settings,
-      SensitivityAnalysis.Result traces, String initUri, String bundleUri, Checkpointing checkpointing) {
+      LayerTraces traces, String initUri, String bundleUri, Checkpointing checkpointing) {
     long t0 = System.nanoTime();
     Configuration hadoop = ctx.hadoop();
     Bundle init = BundleStore.read(initUri, hadoop);
@@ -66,10 +66,10 @@ public final class SupernetStage {
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     List<String> layers = trainer.driverGraph().quantizedLayers().stream()
         .map(QuantizationPlan.LayerInfo::name).toList();
-    SensitivityAnalysis.requireMatches(traces, im.architecture(), layers, "the sensitivity result");
+    traces.requireMatches(im.architecture(), layers, "the sensitivity result");
     boolean[] sensitive = new boolean[layers.size()];
     for (int l = 0; l < sensitive.length; l++) {
-      sensitive[l] = "sensitive".equals(traces.layers().get(l).sensitivity());
+      sensitive[l] = traces.layers().get(l).sensitive();
     }
     HasbSampler sampler = new HasbSampler(precisions, sensitive, settings.sampling(), settings.sigmaMax(),
         options.epochs(), options.seed());
@@ -139,7 +139,7 @@ public final class SupernetStage {
     section.put("epochs", options.epochs());
     section.put("draws", drawCounts);
     Manifest.Builder base = im.toBuilder().accuracy(accuracy).tensorsSha256(null)
-        .extra(SensitivityAnalysis.MANIFEST_SECTION, SensitivityAnalysis.toJson(traces))
+        .extra(LayerTraces.MANIFEST_SECTION, traces.toJson())
         .extra(MANIFEST_SECTION, section);
     Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta, base);
     BundleStore.publish(bundle, bundleUri, hadoop, false);

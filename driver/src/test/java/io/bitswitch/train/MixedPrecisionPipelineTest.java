@@ -10,6 +10,7 @@ import io.bitswitch.bundle.Bundle;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.BitWidthSet;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
@@ -34,7 +35,7 @@ class MixedPrecisionPipelineTest {
   static Configuration hadoop;
   @TempDir static Path dir;
   static String multiPrecision;
-  static SensitivityAnalysis.Result traces;
+  static LayerTraces traces;
   static String supernet;
   static StageOutcome supernetOutcome;
   static final int[] BITS = {8, 4, 2};
@@ -79,7 +80,7 @@ class MixedPrecisionPipelineTest {
       long total = ((Map<?, ?>) perLayer).values().stream().mapToLong(v -> ((Number) v).longValue()).sum();
       assertEquals((long) steps * BITS.length, total, "one draw per layer per pass");
     }
-    SensitivityAnalysis.Result stored = SensitivityAnalysis.fromManifest(b.manifest(), supernet);
+    LayerTraces stored = LayerTraces.fromManifest(b.manifest(), supernet);
     assertEquals(traces.layers(), stored.layers());
     for (StepRecord r : supernetOutcome.history()) {
       for (double l : r.loss()) {
@@ -103,7 +104,7 @@ class MixedPrecisionPipelineTest {
   @Test
   void badStartingPointsAndForeignTracesAreRefusedWithNothingPublished() {
     String target = dir.resolve("refused").toUri().toString();
-    SensitivityAnalysis.Result foreign = new SensitivityAnalysis.Result("resnet20", "fp32", 1, 1, 1, 1, 1, 1e-3, true,
+    LayerTraces foreign = new LayerTraces("resnet20", "fp32", 1, 1, 1, 1, 1, 1e-3, true,
         1e-3, 1, traces.layers());
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> SupernetStage.run(
         new StageContext(spark, setup(), TrainingPipelineTest.QUIET), TrainingPipelineTest.options(1),

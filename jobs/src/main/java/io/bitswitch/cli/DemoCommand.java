@@ -3,6 +3,7 @@ package io.bitswitch.cli;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SensitivityOptions;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.onnx.ExportTarget;
@@ -86,14 +87,14 @@ public final class DemoCommand extends BitswitchCommand {
       // Mixed precision: traces of the FP32 model, the HASB SuperNet, the ILP front.
       long mixedStart = System.nanoTime();
       SensitivityOptions so = config.sensitivity();
-      SensitivityAnalysis.Result traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
+      LayerTraces traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
           config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance(), System.err);
-      SensitivityAnalysis.write(traces, runDir, hadoop);
+      traces.write(runDir, hadoop);
       String supernetDir = Runs.child(runDir, SUPERNET_DIR);
       StageOutcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
           Checkpointing.NONE, metrics);
       pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
-          traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
+          traces, Runs.child(runDir, LayerTraces.FILE), Runs.child(runDir, SEARCH_DIR));
       double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("stage", "demo");
@@ -105,7 +106,7 @@ public final class DemoCommand extends BitswitchCommand {
       fields.put("evaluate_seconds", evaluateSeconds);
       fields.put("sizes", Runs.sizes(trained.bundle()));
       fields.put("mixed_precision_seconds", mixedSeconds);
-      fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
+      fields.put("layer_traces", traces.toJson().get("layers"));
       fields.put("sampling", config.supernet().sampling().configName());
       fields.put("hasb_draws", ((Map<?, ?>) supernet.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION))
           .get("draws"));

@@ -2,7 +2,7 @@ package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.Checkpointing;
@@ -51,7 +51,7 @@ public final class SupernetCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config);
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
+      LayerTraces traces = traces(bundle, sensitivity, hadoop);
       Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       run(spark, config, data, bundle, traces, runDir, checkpointing, metrics);
@@ -62,14 +62,14 @@ public final class SupernetCommand extends BitswitchCommand {
   }
 
   /** The traces of {@code sensitivityFile} if given, else those stored in the bundle. */
-  static SensitivityAnalysis.Result traces(String bundleUri, String sensitivityFile, Configuration hadoop) {
-    return sensitivityFile != null ? SensitivityAnalysis.read(sensitivityFile, hadoop)
-        : SensitivityAnalysis.fromManifest(BundleStore.read(bundleUri, hadoop).manifest(), bundleUri);
+  static LayerTraces traces(String bundleUri, String sensitivityFile, Configuration hadoop) {
+    return sensitivityFile != null ? LayerTraces.read(sensitivityFile, hadoop)
+        : LayerTraces.fromManifest(BundleStore.read(bundleUri, hadoop).manifest(), bundleUri);
   }
 
   /** Trains the SuperNet into {@code runDir} and writes its run files; progress on stderr. */
   static StageOutcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
-      SensitivityAnalysis.Result traces, String runDir, Checkpointing checkpointing, JobMetrics metrics) {
+      LayerTraces traces, String runDir, Checkpointing checkpointing, JobMetrics metrics) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TrainOptions t = Runs.trainOptions(config);
     TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
@@ -86,7 +86,7 @@ public final class SupernetCommand extends BitswitchCommand {
     fields.put("sigma_max", config.supernet().sigmaMax());
     fields.put("epochs", config.supernet().epochs());
     fields.put("hasb_draws", section.get("draws"));
-    fields.put("layer_traces", SensitivityAnalysis.toJson(traces).get("layers"));
+    fields.put("layer_traces", traces.toJson().get("layers"));
     fields.put("traces_source", traces.source());
     fields.put("sizes", Runs.sizes(outcome.bundle()));
     fields.put("train_examples", outcome.trainExamples());
