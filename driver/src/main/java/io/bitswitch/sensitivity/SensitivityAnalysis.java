@@ -10,11 +10,11 @@ import io.bitswitch.data.Split;
 import io.bitswitch.hessian.Hutchinson;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,9 +115,9 @@ public final class SensitivityAnalysis {
           float[] plus = new float[th.length];
           float[] minus = new float[th.length];
           double[] bn = new double[g.bnStatsLength()];
-          g.trainPass(Hutchinson.shifted(th, v, eps, 1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+          g.trainPass(Hutchinson.shifted(th, v, eps, 1), BitWidthSet.FP32_BITS, shard.pixels(), shard.labels(),
               shard.count(), plus, bn);
-          g.trainPass(Hutchinson.shifted(th, v, eps, -1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+          g.trainPass(Hutchinson.shifted(th, v, eps, -1), BitWidthSet.FP32_BITS, shard.pixels(), shard.labels(),
               shard.count(), minus, bn);
           return new ProbeSums(plus, minus, shard.count());
         }).collect();
@@ -225,7 +225,7 @@ public final class SensitivityAnalysis {
     for (LayerInfo bn : graph.bnLayers()) {
       for (Kind k : new Kind[] {Kind.BN_GAMMA, Kind.BN_BETA, Kind.BN_MEAN, Kind.BN_VAR}) {
         Segment from = graph.layout().get(bn.name(), k, precision);
-        Segment to = graph.layout().get(bn.name(), k, ParamLayout.FLOAT);
+        Segment to = graph.layout().get(bn.name(), k, BitWidthSet.FP32_BITS);
         System.arraycopy(theta, from.offset(), theta, to.offset(), from.length());
       }
     }

@@ -6,8 +6,8 @@ import io.bitswitch.bundle.Manifest;
 import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class EvaluateStage {
     for (int b : bits) {
       Bundle switched;
       if (m.fp32()) {
-        if (b != ParamLayout.FLOAT) {
+        if (b != BitWidthSet.FP32_BITS) {
           throw new InvalidInputException("bundle " + bundleUri + " is FP32; evaluate it with --bits 32");
         }
         switched = bundle;

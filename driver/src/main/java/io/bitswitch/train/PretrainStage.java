@@ -4,8 +4,8 @@ import io.bitswitch.bundle.Bundle;
 import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.progress.ProgressPrinter;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +22,7 @@ public final class PretrainStage {
   public static StageOutcome run(StageContext ctx, TrainOptions options, String bundleUri) {
     long t0 = System.nanoTime();
     StageData d = ctx.openData(true);
-    int[] precisions = {ParamLayout.FLOAT};
+    int[] precisions = {BitWidthSet.FP32_BITS};
     ModelSpec spec = ctx.spec(d.dataset(), precisions);
     JavaSparkContext sc = ctx.sparkContext();
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
@@ -32,7 +32,7 @@ public final class PretrainStage {
     trainer.train(d.train(), theta, false, 0, new Adam(trainer.layout(), options.scales()), step -> { });
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, ctx.setup().evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
-    accuracy.put(StageContext.key(ParamLayout.FLOAT), acc[0]);
+    accuracy.put(StageContext.key(BitWidthSet.FP32_BITS), acc[0]);
     Bundle bundle = ModelBundles.toBundle(trainer.driverGraph(), theta,
         StageContext.manifestBase(spec, d.norm(), accuracy));
     BundleStore.publish(bundle, bundleUri, ctx.hadoop(), false);

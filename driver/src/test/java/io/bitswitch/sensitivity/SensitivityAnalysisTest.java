@@ -13,8 +13,8 @@ import io.bitswitch.bundle.Manifest;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.testing.RequiredPackages;
@@ -55,7 +55,7 @@ class SensitivityAnalysisTest {
   private static LayerTraces analyse(int partitions) {
     Dataset ds = Datasets.open(spark, DATA);
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), ds.numClasses(), 42L,
-        new int[] {ParamLayout.FLOAT});
+        new int[] {BitWidthSet.FP32_BITS});
     float[] theta = spec.build().initialParameters();
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), SAMPLES);
     try {
@@ -111,7 +111,7 @@ class SensitivityAnalysisTest {
   void fp32AndIntHBundlesAreAnalysedFromTheirFiles() {
     Dataset ds = Datasets.open(spark, DATA);
     ModelSpec fp = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), ds.numClasses(), 42L,
-        new int[] {ParamLayout.FLOAT});
+        new int[] {BitWidthSet.FP32_BITS});
     QuantizedGraph fpGraph = fp.build();
     float[] theta = fpGraph.initialParameters();
     ModelSpec q = fp.withPrecisions(new int[] {8, 4});

@@ -10,10 +10,10 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.ActivationQuantizerImpl;
 import io.bitswitch.model.ModelBundles;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.train.EvaluateStage;
@@ -116,7 +116,7 @@ final class InferenceBenchmark {
     int[] config = new int[g.quantizedLayers().size()];
     for (int q = 0; q < config.length; q++) {
       String layer = g.quantizedLayers().get(q).name();
-      config[q] = m.fp32() ? ParamLayout.FLOAT : target.bits() != null ? target.bits() : target.layerBits().get(layer);
+      config[q] = m.fp32() ? BitWidthSet.FP32_BITS : target.bits() != null ? target.bits() : target.layerBits().get(layer);
     }
     g.load(theta, config, false);
     return g;
@@ -190,7 +190,7 @@ final class InferenceBenchmark {
     long count = 0;
     for (int q = 0; q < inputs.size(); q++) {
       ActivationQuantizerImpl aq = (ActivationQuantizerImpl) g.graph().getLayer(g.quantizedLayers().get(q).actQuantizer());
-      if (aq.bits() >= ActivationQuantizerImpl.FLOAT_BITS) {
+      if (aq.bits() >= BitWidthSet.FP32_BITS) {
         continue;
       }
       float a = aq.scale();

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.bitswitch.BitswitchException;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
+import io.bitswitch.quant.BitWidthSet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,8 +96,6 @@ public record Manifest(
   public static final int CURRENT_FORMAT_VERSION = 1;
   /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
-  /** The bit-width that marks a floating-point (unquantized) bundle. */
-  public static final int FP32_BITS = 32;
   /** Default producer string. */
   public static final String DEFAULT_PRODUCER = "bitswitch 0.1.0";
 
@@ -138,7 +137,7 @@ public record Manifest(
   /** Whether this is an FP32 bundle ({@code bits = [32]}). */
   @JsonIgnore
   public boolean fp32() {
-    return bits != null && bits.equals(List.of(FP32_BITS));
+    return bits != null && bits.equals(List.of(BitWidthSet.FP32_BITS));
   }
 
   /** Whether this is a mixed-precision bundle ({@code layerBits} set). */
@@ -337,8 +336,8 @@ public record Manifest(
 
     /** Sets {@code bits=[32]} and {@code h=32}: an FP32 bundle. */
     public Builder fp32() {
-      bits = List.of(FP32_BITS);
-      h = FP32_BITS;
+      bits = List.of(BitWidthSet.FP32_BITS);
+      h = BitWidthSet.FP32_BITS;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.bitswitch.model;
 
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.layers.AbstractLayer;
@@ -22,10 +23,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLayer> {
   private static final long serialVersionUID = 1L;
 
-  /** Bit-width meaning "no quantization". */
-  public static final int FLOAT_BITS = 32;
-
-  private int bits = FLOAT_BITS;
+  private int bits = BitWidthSet.FP32_BITS;
   private float scale = 1f;
   private float scaleGradient;
 
@@ -63,7 +61,7 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
-    if (bits >= FLOAT_BITS) {
+    if (bits >= BitWidthSet.FP32_BITS) {
       return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
     }
     float[] x = input.castTo(DataType.FLOAT).dup('c').data().asFloat();
@@ -75,7 +73,7 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    if (bits >= FLOAT_BITS) {
+    if (bits >= BitWidthSet.FP32_BITS) {
       return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon));
     }
     float[] x = input.castTo(DataType.FLOAT).dup('c').data().asFloat();
