@@ -25,4 +25,10 @@ public record TrainOptions(int epochs, int batchSize, double learningRate, doubl
     return new TrainOptions(epochs, batchSize, learningRate, weightDecay, false, UpdateMode.SEQUENTIAL,
         ScaleParameterisation.LOG, Distillation.NONE, bnMomentum, seed, logEvery);
   }
+
+  /** These options with {@code epochs} passes instead (the SuperNet's E with the joint stage's settings). */
+  public TrainOptions withEpochs(int otherEpochs) {
+    return new TrainOptions(otherEpochs, batchSize, learningRate, weightDecay, alrs, updateMode, scales, distillation,
+        bnMomentum, seed, logEvery);
+  }
 }

@@ -71,9 +71,7 @@ public final class SupernetCommand extends BitswitchCommand {
   static StageOutcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
       LayerTraces traces, String runDir, Checkpointing checkpointing, JobMetrics metrics) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    TrainOptions t = Runs.trainOptions(config);
-    TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
-        t.weightDecay(), t.alrs(), t.updateMode(), t.scales(), t.distillation(), t.bnMomentum(), t.seed(), t.logEvery());
+    TrainOptions options = Runs.trainOptions(config).withEpochs(config.supernet().epochs());
     StageOutcome outcome = SupernetStage.run(new StageContext(spark, Runs.setup(config, data), System.err, metrics),
         options, new SupernetStage.Settings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()),
         traces, initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing);

@@ -3,7 +3,8 @@ package io.bitswitch.cli.config;
 import io.bitswitch.quant.BitWidthSet;
 
 /**
- * One-shot joint multi-precision quantization-aware training ({@code bitswitch.train}).
+ * One-shot joint multi-precision quantization-aware training ({@code bitswitch.train}), as configured;
+ * {@code Runs.trainOptions} turns it into the trainer's {@link io.bitswitch.train.TrainOptions}.
  *
  * @param bits the candidate bit-widths B; the largest is the stored precision h
  * @param epochs passes over the training data, at least 1
@@ -20,7 +21,7 @@ import io.bitswitch.quant.BitWidthSet;
  * @param checkpointEvery steps between resumable checkpoints; 0 disables periodic checkpoints
  * @param logEvery steps between progress log lines when the output is not a terminal, at least 1
  */
-public record TrainOptions(
+public record JointTrainingOptions(
     BitWidthSet bits,
     int epochs,
     int batchSize,
