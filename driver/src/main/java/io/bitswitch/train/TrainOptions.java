@@ -6,7 +6,8 @@ package io.bitswitch.train;
  * @param epochs passes over the training split
  * @param batchSize global mini-batch, split evenly across partitions
  * @param learningRate base Adam rate λ, cosine-annealed to 0 over the stage, no warm-up
- * @param weightDecay L2 on weights (not on scales, biases or BatchNorm)
+ * @param weightDecay L2 weight decay added to the gradient of convolution and dense weights (not decoupled as in
+ *     AdamW; not on scales, biases or BatchNorm)
  * @param alrs scale learning rates by ALRS; false gives λ_b = λ (the ablation)
  * @param updateMode how the bit-widths' gradients become updates
  * @param scales how the quantization scales are parameterised for the optimiser

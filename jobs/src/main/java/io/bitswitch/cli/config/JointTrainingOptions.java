@@ -10,7 +10,8 @@ import io.bitswitch.quant.BitWidthSet;
  * @param epochs passes over the training data, at least 1
  * @param batchSize global mini-batch size, at least 1
  * @param learningRate Adam base learning rate of weights and BatchNorm parameters, positive
- * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient), at least 0
+ * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient, not
+ *     decoupled as in AdamW), at least 0
  * @param alrs whether the quantization scales' learning rates are scaled per bit-width (ALRS)
  * @param updateMode sequential (one distributed round and update per bit-width) or averaged (one round per step)
  * @param scaleParam how the quantization scales are parameterised for the optimiser
