@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.bitswitch.BitswitchException;
+import io.bitswitch.BuildVersion;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.quant.BitWidthSet;
@@ -49,7 +50,7 @@ import java.util.TreeMap;
  * collections).
  *
  * @param formatVersion manifest format version, {@value #CURRENT_FORMAT_VERSION} for this build
- * @param producer program and version that wrote the bundle, e.g. {@code "bitswitch 0.1.0"}
+ * @param producer program and version that wrote the bundle, e.g. {@code "bitswitch 0.1.0-SNAPSHOT"}
  * @param architecture architecture name, e.g. {@code "fmnist-cnn"}
  * @param modelConfig the DL4J network configuration JSON, or empty
  * @param inputShape input (channels, height, width)
@@ -96,8 +97,8 @@ public record Manifest(
   public static final int CURRENT_FORMAT_VERSION = 1;
   /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
-  /** Default producer string. */
-  public static final String DEFAULT_PRODUCER = "bitswitch 0.1.0";
+  /** Default producer string: this build's, {@code "bitswitch <project version>"} ({@link BuildVersion}). */
+  public static final String DEFAULT_PRODUCER = BuildVersion.producer();
 
   private static final ObjectMapper READER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
