@@ -59,19 +59,6 @@ public final class BitWidthSet implements Serializable, Iterable<Integer> {
   }
 
   /**
-   * A set with an explicitly named stored precision {@code h}, which must be the maximum of
-   * {@code bits}.
-   */
-  public static BitWidthSet withHighest(int h, int... bits) {
-    BitWidthSet set = of(bits);
-    if (set.highest() != h) {
-      throw new InvalidInputException("stored precision h=" + h + " must be the largest bit-width of "
-          + set + " (it is " + set.highest() + ")");
-    }
-    return set;
-  }
-
-  /**
    * Parses {@code "8,6,4,2"} or {@code "[8, 6, 4, 2]"}. Refuses anything that is not a list of
    * integers (e.g. {@code 4.5}).
    */
