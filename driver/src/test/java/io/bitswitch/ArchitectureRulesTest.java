@@ -1,6 +1,7 @@
 package io.bitswitch;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -9,6 +10,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.spark.SparkSessions;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -55,6 +57,44 @@ class ArchitectureRulesTest {
             .and(not(resideInAnyPackage("io.bitswitch", "io.bitswitch.metrics.."))))
         .because("docs/design/architecture.md §1 and §6: metrics depends on nothing of bitswitch but the root "
             + "exceptions")
+        .check(moduleClasses);
+  }
+
+  /**
+   * Training sits above sensitivity, search and metrics, never below them: those packages, and the
+   * packages training itself uses (evaluate, store, progress), do not import {@code train}.
+   */
+  @Test
+  void onlyTheCommandLineAndSparkSetupDependOnTraining() {
+    noClasses().that().resideInAnyPackage("io.bitswitch.sensitivity..", "io.bitswitch.search..",
+            "io.bitswitch.metrics..", "io.bitswitch.evaluate..", "io.bitswitch.store..", "io.bitswitch.progress..",
+            "io.bitswitch.data..")
+        .should().dependOnClassesThat().resideInAPackage("io.bitswitch.train..")
+        .because("docs/design/architecture.md §1: the stages depend on the analyses, the search and the "
+            + "metrics, not the other way round")
+        .check(moduleClasses);
+  }
+
+  /**
+   * Training reads the sensitivity stage's result, {@link LayerTraces}, and nothing else of it:
+   * the Hessian-trace analysis itself is a stage of its own.
+   */
+  @Test
+  void trainingUsesOnlyTheLayerTracesOfTheSensitivityPackage() {
+    noClasses().that().resideInAPackage("io.bitswitch.train..")
+        .should().dependOnClassesThat(resideInAPackage("io.bitswitch.sensitivity..")
+            .and(not(belongToAnyOf(LayerTraces.class))))
+        .because("docs/design/architecture.md §1: supernet consumes the traces, not the analysis")
+        .check(moduleClasses);
+  }
+
+  /** What a stage reports (steps, checkpoints) is a leaf: the stages, metrics and run files all use it. */
+  @Test
+  void progressDependsOnNoOtherBitswitchPackage() {
+    noClasses().that().resideInAPackage("io.bitswitch.progress..")
+        .should().dependOnClassesThat(resideInAPackage("io.bitswitch..")
+            .and(not(resideInAPackage("io.bitswitch.progress.."))))
+        .because("docs/design/architecture.md §1: io.bitswitch.progress depends on no other package")
         .check(moduleClasses);
   }
 }

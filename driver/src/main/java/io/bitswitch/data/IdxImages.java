@@ -17,9 +17,4 @@ public record IdxImages(int count, int rows, int cols, byte[] pixels) {
           + count + " images of " + rows + "x" + cols);
     }
   }
-
-  /** Pixels per image: rows·cols. */
-  public int imageSize() {
-    return rows * cols;
-  }
 }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (JobMetrics metrics = JobMetrics.start(settings)) {
- *   Stages.train(..., MetricsListener.of(metrics));
+ *   TrainStage.run(new StageContext(spark, setup, progress, MetricsListener.of(metrics)), ...);
  *   metrics.recordAccuracy(accuracy);
  *   metrics.succeeded();
  * }

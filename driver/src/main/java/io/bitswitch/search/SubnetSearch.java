@@ -7,13 +7,14 @@ import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.Evaluator;
+import io.bitswitch.store.RunFiles;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,7 +74,7 @@ public final class SubnetSearch {
    * @throws InvalidInputException for a bundle that is not INT-h, traces of another model, or
    *     budgets outside the bundle's bit range; nothing is written then
    */
-  public static Map<String, Object> run(SparkSession spark, String bundleUri, SensitivityAnalysis.Result traces,
+  public static Map<String, Object> run(SparkSession spark, String bundleUri, LayerTraces traces,
       String tracesOrigin, String dataUri, Settings s, String outDir, PrintStream progress) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     requireNoSearchAt(outDir, hadoop);
@@ -87,7 +88,7 @@ public final class SubnetSearch {
     ModelSpec spec = new ModelSpec("custom", m.modelConfig(), m.inputShape(), m.numClasses(), 0L, bits);
     QuantizedGraph graph = spec.graph();
     List<String> names = graph.quantizedLayers().stream().map(LayerInfo::name).toList();
-    SensitivityAnalysis.requireMatches(traces, m.architecture(), names, tracesOrigin);
+    traces.requireMatches(m.architecture(), names, tracesOrigin);
     List<LayerCost> costs = costs(bundle, graph, traces, bits);
     // Budgets are checked (all of them) before any data is read or anything written.
     List<Selection> front = SubnetIlp.sweep(costs, bits, s.kind(), s.budgets());
@@ -167,9 +168,9 @@ public final class SubnetSearch {
         Bundle recal = ModelBundles.toBundle(graph, th, m.toBuilder().tensorsSha256(null));
         String dir = outDir + "/" + memberDir(sel.budget());
         BundleStore.publish(recal.switchTo(sel.layerBits()), dir + "/bundle", hadoop, true);
-        io.bitswitch.train.Stages.writeJson(outDir + "/" + layerBitsFile(sel.budget()), sel.layerBits(), hadoop);
+        RunFiles.writeJson(outDir + "/" + layerBitsFile(sel.budget()), sel.layerBits(), hadoop);
       }
-      io.bitswitch.train.Stages.writeJson(outDir + "/" + FILE, pareto, hadoop);
+      RunFiles.writeJson(outDir + "/" + FILE, pareto, hadoop);
       return pareto;
     } finally {
       calibration.unpersist(false);
@@ -207,7 +208,7 @@ public final class SubnetSearch {
    * Per-layer ILP inputs: weight count, MACs, trace per parameter, and the squared error
    * ‖w_h − ŵ_b‖² that switching the stored INT-h weights to b adds, from the codes themselves.
    */
-  static List<LayerCost> costs(Bundle bundle, QuantizedGraph graph, SensitivityAnalysis.Result traces, int[] bits) {
+  static List<LayerCost> costs(Bundle bundle, QuantizedGraph graph, LayerTraces traces, int[] bits) {
     Map<Integer, Bundle> switched = new HashMap<>();
     for (int b : bits) {
       switched.put(b, bundle.switchTo(b));

@@ -1,7 +1,5 @@
 package io.bitswitch.sensitivity;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.bundle.Manifest;
@@ -12,23 +10,14 @@ import io.bitswitch.data.Split;
 import io.bitswitch.hessian.Hutchinson;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -51,48 +40,10 @@ import org.apache.spark.sql.SparkSession;
  * them in partition order (so the result does not depend on task timing), divides by the sample
  * count, forms {@code Hv = (g⁺ − g⁻)/(2ε)} and accumulates {@code v_l·(Hv)_l} for every quantized
  * layer. A layer is {@code sensitive} when its trace per parameter is at least the mean over layers.
+ * The result, and its files, are {@link LayerTraces}.
  */
 public final class SensitivityAnalysis {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-  /** The file name the stage writes. */
-  public static final String FILE = "sensitivity.json";
-
   private SensitivityAnalysis() {}
-
-  /**
-   * One quantized layer's result.
-   *
-   * @param name layer (vertex) name
-   * @param params n_l, the layer's weight count
-   * @param trace Tr(H_ll) estimate
-   * @param tracePerParam t̄_l = Tr(H_ll) / n_l
-   * @param stdError standard error of the trace estimate
-   * @param probes Hutchinson probes used
-   * @param sensitivity {@code sensitive} (t̄_l ≥ mean t̄) or {@code insensitive}
-   */
-  public record LayerTrace(String name, long params, double trace, double tracePerParam, double stdError,
-      int probes, String sensitivity) {}
-
-  /**
-   * The stage's result, as written to {@code sensitivity.json}.
-   *
-   * @param architecture architecture name of the analysed model
-   * @param source {@code fp32} or {@code int-h dequantized} (h the bundle's stored precision)
-   * @param samples training examples the loss was taken over
-   * @param partitions partitions the sample was split over
-   * @param seed probe seed
-   * @param probes probes used
-   * @param maxProbes the maximum allowed
-   * @param tolerance the relative-change stopping tolerance
-   * @param converged whether the estimate stopped at the tolerance (not at the maximum)
-   * @param epsilon the finite-difference step ε
-   * @param meanTracePerParam mean of t̄_l over layers (the sensitive/insensitive threshold)
-   * @param layers per quantized layer, in graph order
-   */
-  public record Result(String architecture, String source, long samples, int partitions, long seed, int probes,
-      int maxProbes, double tolerance, boolean converged, double epsilon, double meanTracePerParam,
-      List<LayerTrace> layers) {}
 
   /** What one partition returns for one probe: gradient sums at θ + εv and θ − εv, and its example count. */
   public record ProbeSums(float[] plus, float[] minus, int examples) implements java.io.Serializable {}
@@ -122,7 +73,7 @@ public final class SensitivityAnalysis {
    * @param tolerance relative-change stopping tolerance
    * @param source what θ is, for the report
    */
-  public static Result run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
+  public static LayerTraces run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
       int maxProbes, double tolerance, String source) {
     return run(sc, shards, spec, theta, seed, maxProbes, tolerance, source, null);
   }
@@ -131,7 +82,7 @@ public final class SensitivityAnalysis {
    * As {@link #run(JavaSparkContext, JavaRDD, ModelSpec, float[], long, int, double, String)},
    * printing one progress line per probe to {@code progress} (null: silent).
    */
-  public static Result run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
+  public static LayerTraces run(JavaSparkContext sc, JavaRDD<Shard> shards, ModelSpec spec, float[] theta, long seed,
       int maxProbes, double tolerance, String source, java.io.PrintStream progress) {
     if (maxProbes < 1) {
       throw new InvalidInputException("sensitivity.max-iterations must be at least 1, not " + maxProbes);
@@ -164,9 +115,9 @@ public final class SensitivityAnalysis {
           float[] plus = new float[th.length];
           float[] minus = new float[th.length];
           double[] bn = new double[g.bnStatsLength()];
-          g.trainPass(Hutchinson.shifted(th, v, eps, 1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+          g.trainPass(Hutchinson.shifted(th, v, eps, 1), BitWidthSet.FP32_BITS, shard.pixels(), shard.labels(),
               shard.count(), plus, bn);
-          g.trainPass(Hutchinson.shifted(th, v, eps, -1), ParamLayout.FLOAT, shard.pixels(), shard.labels(),
+          g.trainPass(Hutchinson.shifted(th, v, eps, -1), BitWidthSet.FP32_BITS, shard.pixels(), shard.labels(),
               shard.count(), minus, bn);
           return new ProbeSums(plus, minus, shard.count());
         }).collect();
@@ -202,7 +153,7 @@ public final class SensitivityAnalysis {
   }
 
   /** Assembles the report from an estimate: per-parameter traces and the sensitive/insensitive classes. */
-  static Result result(String architecture, String source, long samples, int partitions, long seed, int maxProbes,
+  static LayerTraces result(String architecture, String source, long samples, int partitions, long seed, int maxProbes,
       double tolerance, double eps, Hutchinson.Blocks blocks, Hutchinson.Estimate estimate) {
     double[] tr = estimate.traces();
     double[] se = estimate.standardErrors();
@@ -211,13 +162,13 @@ public final class SensitivityAnalysis {
       mean += tr[l] / blocks.lengths()[l];
     }
     mean /= tr.length;
-    List<LayerTrace> layers = new ArrayList<>();
+    List<LayerTraces.Layer> layers = new ArrayList<>();
     for (int l = 0; l < tr.length; l++) {
       double perParam = tr[l] / blocks.lengths()[l];
-      layers.add(new LayerTrace(blocks.names()[l], blocks.lengths()[l], tr[l], perParam, se[l], estimate.probes(),
-          perParam >= mean ? "sensitive" : "insensitive"));
+      layers.add(new LayerTraces.Layer(blocks.names()[l], blocks.lengths()[l], tr[l], perParam, se[l],
+          estimate.probes(), perParam >= mean ? "sensitive" : "insensitive"));
     }
-    return new Result(architecture, source, samples, partitions, seed, estimate.probes(), maxProbes, tolerance,
+    return new LayerTraces(architecture, source, samples, partitions, seed, estimate.probes(), maxProbes, tolerance,
         estimate.converged(tolerance), eps, mean, layers);
   }
 
@@ -227,13 +178,13 @@ public final class SensitivityAnalysis {
    * precision h, dequantized (weights = the INT-h codes times their scales), with BatchNorm set h
    * and no activation quantization.
    */
-  public static Result analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
+  public static LayerTraces analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
       long seed, int maxProbes, double tolerance) {
     return analyse(spark, bundleUri, dataUri, partitions, samples, seed, maxProbes, tolerance, null);
   }
 
   /** As {@link #analyse(SparkSession, String, String, int, int, long, int, double)}, with progress lines. */
-  public static Result analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
+  public static LayerTraces analyse(SparkSession spark, String bundleUri, String dataUri, int partitions, int samples,
       long seed, int maxProbes, double tolerance, java.io.PrintStream progress) {
     if (samples < 1) {
       throw new InvalidInputException("sensitivity.samples must be at least 1, not " + samples);
@@ -260,9 +211,9 @@ public final class SensitivityAnalysis {
     ds.requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), samples);
     try {
-      Result r = run(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, spec, theta, seed, maxProbes,
+      LayerTraces r = run(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, spec, theta, seed, maxProbes,
           tolerance, source, progress);
-      return new Result(m.architecture(), r.source(), r.samples(), r.partitions(), r.seed(), r.probes(),
+      return new LayerTraces(m.architecture(), r.source(), r.samples(), r.partitions(), r.seed(), r.probes(),
           r.maxProbes(), r.tolerance(), r.converged(), r.epsilon(), r.meanTracePerParam(), r.layers());
     } finally {
       shards.unpersist(false);
@@ -274,174 +225,9 @@ public final class SensitivityAnalysis {
     for (LayerInfo bn : graph.bnLayers()) {
       for (Kind k : new Kind[] {Kind.BN_GAMMA, Kind.BN_BETA, Kind.BN_MEAN, Kind.BN_VAR}) {
         Segment from = graph.layout().get(bn.name(), k, precision);
-        Segment to = graph.layout().get(bn.name(), k, ParamLayout.FLOAT);
+        Segment to = graph.layout().get(bn.name(), k, BitWidthSet.FP32_BITS);
         System.arraycopy(theta, from.offset(), theta, to.offset(), from.length());
       }
-    }
-  }
-
-  /** The result as the JSON object written to {@code sensitivity.json}. */
-  public static Map<String, Object> toJson(Result r) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("architecture", r.architecture());
-    out.put("source", r.source());
-    out.put("samples", r.samples());
-    out.put("partitions", r.partitions());
-    out.put("seed", r.seed());
-    out.put("probes", r.probes());
-    out.put("max_probes", r.maxProbes());
-    out.put("tolerance", r.tolerance());
-    out.put("converged", r.converged());
-    out.put("epsilon", r.epsilon());
-    out.put("mean_trace_per_param", r.meanTracePerParam());
-    List<Map<String, Object>> layers = new ArrayList<>();
-    for (LayerTrace t : r.layers()) {
-      Map<String, Object> l = new LinkedHashMap<>();
-      l.put("name", t.name());
-      l.put("params", t.params());
-      l.put("trace", t.trace());
-      l.put("trace_per_param", t.tracePerParam());
-      l.put("std_error", t.stdError());
-      l.put("probes", t.probes());
-      l.put("samples", r.samples());
-      l.put("class", t.sensitivity());
-      layers.add(l);
-    }
-    out.put("layers", layers);
-    return out;
-  }
-
-  /** The key of the traces' section in a bundle manifest's {@code extra}. */
-  public static final String MANIFEST_SECTION = "sensitivity";
-
-  /**
-   * A result from its JSON form ({@link #toJson}), as read from {@code sensitivity.json} or a
-   * bundle manifest's {@value #MANIFEST_SECTION} section.
-   *
-   * @param what where it came from, for error messages
-   * @throws InvalidInputException when a field is missing or of the wrong type
-   */
-  public static Result fromJson(Map<?, ?> json, String what) {
-    try {
-      List<LayerTrace> layers = new ArrayList<>();
-      for (Object o : (List<?>) require(json, "layers", what)) {
-        Map<?, ?> l = (Map<?, ?>) o;
-        layers.add(new LayerTrace((String) require(l, "name", what), number(l, "params", what).longValue(),
-            number(l, "trace", what).doubleValue(), number(l, "trace_per_param", what).doubleValue(),
-            number(l, "std_error", what).doubleValue(), number(l, "probes", what).intValue(),
-            (String) require(l, "class", what)));
-      }
-      return new Result((String) require(json, "architecture", what), (String) require(json, "source", what),
-          number(json, "samples", what).longValue(), number(json, "partitions", what).intValue(),
-          number(json, "seed", what).longValue(), number(json, "probes", what).intValue(),
-          number(json, "max_probes", what).intValue(), number(json, "tolerance", what).doubleValue(),
-          (Boolean) require(json, "converged", what), number(json, "epsilon", what).doubleValue(),
-          number(json, "mean_trace_per_param", what).doubleValue(), layers);
-    } catch (ClassCastException e) {
-      throw new InvalidInputException(what + " is not a sensitivity result: a field has the wrong type (" + e.getMessage()
-          + ")");
-    }
-  }
-
-  /**
-   * The camelCase names results were written with before bitswitch's JSON files took one key
-   * style, snake_case (docs/design/architecture.md §5): sensitivity.json files and manifests of
-   * older runs.
-   */
-  private static final Map<String, String> OLD_KEYS = Map.of("max_probes", "maxProbes", "mean_trace_per_param",
-      "meanTracePerParam", "trace_per_param", "tracePerParam", "std_error", "stdError");
-
-  private static Object require(Map<?, ?> json, String key, String what) {
-    Object v = json.containsKey(key) || !OLD_KEYS.containsKey(key) ? json.get(key) : json.get(OLD_KEYS.get(key));
-    if (v == null) {
-      throw new InvalidInputException(what + " is not a sensitivity result: it has no '" + key + "'");
-    }
-    return v;
-  }
-
-  private static Number number(Map<?, ?> json, String key, String what) {
-    return (Number) require(json, key, what);
-  }
-
-  /**
-   * Reads a {@code sensitivity.json}.
-   *
-   * @throws InvalidInputException when it is missing or not a sensitivity result
-   */
-  public static Result read(String uri, Configuration conf) {
-    Path p = new Path(uri);
-    try {
-      FileSystem fs = p.getFileSystem(conf);
-      if (!fs.isFile(p)) {
-        throw new InvalidInputException("sensitivity file " + uri + " does not exist (write it with 'bitswitch sensitivity')");
-      }
-      try (java.io.InputStream in = fs.open(p)) {
-        return fromJson(JSON.readValue(in, Map.class), "sensitivity file " + uri);
-      }
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new InvalidInputException("sensitivity file " + uri + " is not valid JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + uri, e);
-    }
-  }
-
-  /**
-   * The traces a bundle carries in its manifest (written by {@code supernet}).
-   *
-   * @throws InvalidInputException when it carries none
-   */
-  public static Result fromManifest(Manifest m, String bundleUri) {
-    Object section = m.extra().get(MANIFEST_SECTION);
-    if (!(section instanceof Map<?, ?> json)) {
-      throw new InvalidInputException("bundle " + bundleUri + " carries no Hessian traces (no '" + MANIFEST_SECTION
-          + "' section in its manifest); pass --sensitivity <sensitivity.json> from 'bitswitch sensitivity'");
-    }
-    return fromJson(json, "the '" + MANIFEST_SECTION + "' section of bundle " + bundleUri);
-  }
-
-  /**
-   * Checks that {@code r} describes the quantized layers of a model.
-   *
-   * @param architecture the model's architecture name
-   * @param quantizedLayers its quantized layers in graph order
-   * @param what the traces' origin, for the message
-   * @throws InvalidInputException naming the mismatch
-   */
-  public static void requireMatches(Result r, String architecture, List<String> quantizedLayers, String what) {
-    List<String> names = r.layers().stream().map(LayerTrace::name).toList();
-    if (!r.architecture().equals(architecture) || !names.equals(quantizedLayers)) {
-      throw new InvalidInputException(what + " holds traces of a '" + r.architecture() + "' model with layers "
-          + names + ", but the bundle is a '" + architecture + "' model with quantized layers " + quantizedLayers
-          + "; run 'bitswitch sensitivity' on this model");
-    }
-  }
-
-  /**
-   * Writes {@code <outDir>/sensitivity.json} atomically: into a hidden temporary file beside it,
-   * then renamed over the destination.
-   *
-   * @return the URI written
-   */
-  public static String write(Result r, String outDir, Configuration conf) {
-    Path dir = new Path(outDir);
-    Path dest = new Path(dir, FILE);
-    Path tmp = new Path(dir, "." + FILE + ".tmp-" + System.nanoTime());
-    try {
-      FileSystem fs = dest.getFileSystem(conf);
-      fs.mkdirs(dir);
-      try (FSDataOutputStream out = fs.create(tmp, false)) {
-        out.write((JSON.writeValueAsString(toJson(r)) + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-      if (fs.exists(dest) && !fs.delete(dest, false)) {
-        throw new IOException("cannot replace " + dest);
-      }
-      if (!fs.rename(tmp, dest)) {
-        fs.delete(tmp, false);
-        throw new IOException("cannot rename " + tmp + " to " + dest);
-      }
-      return dest.toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + dest, e);
     }
   }
 }

@@ -2,13 +2,15 @@ package io.bitswitch.train;
 
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.metrics.TrainingStep;
+import io.bitswitch.progress.StageListener;
+import io.bitswitch.progress.StepRecord;
 
 /**
- * The {@link Stages.Listener} that reports a stage's steps, HASB draws and checkpoints to a job's
+ * The {@link StageListener} that reports a stage's steps, HASB draws and checkpoints to a job's
  * {@link JobMetrics}. It lives here, not in the metrics package, so that metrics depends on no
  * training type (docs/design/architecture.md §1).
  */
-public final class MetricsListener implements Stages.Listener {
+public final class MetricsListener implements StageListener {
   private final JobMetrics metrics;
 
   private MetricsListener(JobMetrics metrics) {
@@ -16,7 +18,7 @@ public final class MetricsListener implements Stages.Listener {
   }
 
   /** A listener that records into {@code metrics}. */
-  public static Stages.Listener of(JobMetrics metrics) {
+  public static StageListener of(JobMetrics metrics) {
     return new MetricsListener(metrics);
   }
 

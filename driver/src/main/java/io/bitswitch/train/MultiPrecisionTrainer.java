@@ -7,6 +7,7 @@ import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.Alrs;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -6,6 +6,7 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelSpec;
+import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.BitWidthSet;
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -6,7 +6,8 @@ package io.bitswitch.train;
  * @param epochs passes over the training split
  * @param batchSize global mini-batch, split evenly across partitions
  * @param learningRate base Adam rate λ, cosine-annealed to 0 over the stage, no warm-up
- * @param weightDecay L2 on weights (not on scales, biases or BatchNorm)
+ * @param weightDecay L2 weight decay added to the gradient of convolution and dense weights (not decoupled as in
+ *     AdamW; not on scales, biases or BatchNorm)
  * @param alrs scale learning rates by ALRS; false gives λ_b = λ (the ablation)
  * @param updateMode how the bit-widths' gradients become updates
  * @param scales how the quantization scales are parameterised for the optimiser
@@ -24,5 +25,11 @@ public record TrainOptions(int epochs, int batchSize, double learningRate, doubl
       double bnMomentum, long seed, int logEvery) {
     return new TrainOptions(epochs, batchSize, learningRate, weightDecay, false, UpdateMode.SEQUENTIAL,
         ScaleParameterisation.LOG, Distillation.NONE, bnMomentum, seed, logEvery);
+  }
+
+  /** These options with {@code epochs} passes instead (the SuperNet's E with the joint stage's settings). */
+  public TrainOptions withEpochs(int otherEpochs) {
+    return new TrainOptions(otherEpochs, batchSize, learningRate, weightDecay, alrs, updateMode, scales, distillation,
+        bnMomentum, seed, logEvery);
   }
 }

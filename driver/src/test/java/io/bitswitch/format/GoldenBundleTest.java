@@ -13,7 +13,9 @@ import io.bitswitch.bundle.Tensor;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.testing.RequiredPackages;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.EvaluateStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageSetup;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +124,7 @@ class GoldenBundleTest {
   }
 
   /**
-   * {@code bitswitch evaluate}'s path ({@link Stages#evaluate}) gives the recorded accuracy at
+   * {@code bitswitch evaluate}'s path ({@link EvaluateStage#accuracy}) gives the recorded accuracy at
    * every bit-width on the recorded slice of the Fashion-MNIST test split, and so does each
    * switched b-bit bundle once published.
    */
@@ -131,10 +133,10 @@ class GoldenBundleTest {
     RequiredPackages.require("dataset-fashion-mnist");
     JsonNode evaluation = expected.get("evaluation");
     int testExamples = evaluation.get("testExamples").asInt();
-    Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 0, RequiredPackages.path("dataset-fashion-mnist").toString(),
+    StageSetup setup = new StageSetup("fmnist-cnn", "", 0, RequiredPackages.path("dataset-fashion-mnist").toString(),
         evaluation.get("partitions").asInt(), 0, testExamples, evaluation.get("batchSize").asInt());
     spark = SparkSessions.create("local[2]", "bitswitch-golden-test", Map.of());
-    Map<String, Double> accuracy = Stages.evaluate(spark, bundleUri(), BITS, setup);
+    Map<String, Double> accuracy = EvaluateStage.accuracy(new StageContext(spark, setup), bundleUri(), BITS);
     // The switched codes are pinned exactly above; this margin of one test example only absorbs
     // float differences between CPUs' inference kernels. A broken format costs tens of points.
     double oneExample = 1.0 / testExamples;
@@ -145,7 +147,7 @@ class GoldenBundleTest {
 
       String switchedUri = temp.resolve("switched-" + b).toUri().toString();
       BundleStore.publish(readGolden().switchTo(b), switchedUri, spark.sparkContext().hadoopConfiguration(), false);
-      Map<String, Double> deployed = Stages.evaluate(spark, switchedUri, new int[] {b}, setup);
+      Map<String, Double> deployed = EvaluateStage.accuracy(new StageContext(spark, setup), switchedUri, new int[] {b});
       assertEquals(accuracy.get(key), deployed.get(key), "the published " + b + "-bit bundle");
     }
   }

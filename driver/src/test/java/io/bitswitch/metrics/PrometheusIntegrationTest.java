@@ -10,9 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.testing.RequiredPackages;
+import io.bitswitch.train.Checkpointing;
 import io.bitswitch.train.MetricsListener;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.TrainOptions;
+import io.bitswitch.train.TrainStage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -110,17 +114,17 @@ class PrometheusIntegrationTest {
   void aTrainingJobIsScrapedWhileItRunsAndItsPushedSeriesAnswerQueries() throws Exception {
     String job = "bitswitch-it";
     InetSocketAddress live = new InetSocketAddress(InetAddress.getLoopbackAddress(), livePort);
-    Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 3, DATA, 2, 1024, 200, 100);
+    StageSetup setup = new StageSetup("fmnist-cnn", "", 3, DATA, 2, 1024, 200, 100);
     TrainOptions options = new TrainOptions(1, 64, 2e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
         io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 3, 1000);
-    Stages.Checkpointing checkpointing = new Stages.Checkpointing(dir.resolve("state").toUri().toString(), 8, false);
+    Checkpointing checkpointing = new Checkpointing(dir.resolve("state").toUri().toString(), 8, false);
     long trainedExamples;
     SparkSession spark = SparkSessions.create("local[2]", "bitswitch-metrics-test", Map.of());
     try (JobMetrics metrics = JobMetrics.start(new JobMetrics.Settings(job, "train", "test", live,
         Optional.of(pushgatewayAddress)))) {
-      Stages.Outcome outcome = Stages.train(spark, setup, options, BitWidthSet.of(8, 4), null,
-          dir.resolve("bundle").toUri().toString(), checkpointing,
-          new PrintStream(OutputStream.nullOutputStream()), MetricsListener.of(metrics));
+      StageOutcome outcome = TrainStage.run(new StageContext(spark, setup,
+          new PrintStream(OutputStream.nullOutputStream()), MetricsListener.of(metrics)), options, BitWidthSet.of(8, 4), null,
+          dir.resolve("bundle").toUri().toString(), checkpointing);
       trainedExamples = outcome.history().size() * 64L;
       metrics.recordAccuracy(outcome.accuracy());
       // The endpoint is up until close(): wait for a scrape that saw the whole training.

@@ -13,8 +13,8 @@ import io.bitswitch.bundle.Manifest;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.testing.RequiredPackages;
@@ -52,10 +52,10 @@ class SensitivityAnalysisTest {
     spark.stop();
   }
 
-  private static SensitivityAnalysis.Result analyse(int partitions) {
+  private static LayerTraces analyse(int partitions) {
     Dataset ds = Datasets.open(spark, DATA);
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), ds.numClasses(), 42L,
-        new int[] {ParamLayout.FLOAT});
+        new int[] {BitWidthSet.FP32_BITS});
     float[] theta = spec.build().initialParameters();
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), SAMPLES);
     try {
@@ -68,19 +68,19 @@ class SensitivityAnalysisTest {
 
   @Test
   void oneAndTwoPartitionsGiveTheSameTracesWithinTheEstimatorsError() throws Exception {
-    SensitivityAnalysis.Result one = analyse(1);
-    SensitivityAnalysis.Result two = analyse(2);
+    LayerTraces one = analyse(1);
+    LayerTraces two = analyse(2);
     assertEquals(SAMPLES, one.samples());
     assertEquals(SAMPLES, two.samples());
     assertEquals(PROBES, one.probes());
     assertEquals(2, two.partitions());
-    List<SensitivityAnalysis.LayerTrace> a = one.layers();
-    List<SensitivityAnalysis.LayerTrace> b = two.layers();
+    List<LayerTraces.Layer> a = one.layers();
+    List<LayerTraces.Layer> b = two.layers();
     assertEquals(a.size(), b.size());
     assertTrue(a.size() >= 2, "quantized layers: " + a);
     for (int l = 0; l < a.size(); l++) {
-      SensitivityAnalysis.LayerTrace x = a.get(l);
-      SensitivityAnalysis.LayerTrace y = b.get(l);
+      LayerTraces.Layer x = a.get(l);
+      LayerTraces.Layer y = b.get(l);
       assertEquals(x.name(), y.name());
       System.out.println("1 partition " + x + " | 2 partitions " + y);
       assertTrue(Double.isFinite(x.trace()) && x.stdError() > 0, x.toString());
@@ -91,9 +91,9 @@ class SensitivityAnalysisTest {
       assertEquals(x.tracePerParam() >= one.meanTracePerParam() ? "sensitive" : "insensitive", x.sensitivity());
     }
     Path report = dir.resolve("report");
-    String uri = SensitivityAnalysis.write(two, report.toUri().toString(), spark.sparkContext().hadoopConfiguration());
-    assertTrue(uri.endsWith(SensitivityAnalysis.FILE));
-    JsonNode json = new ObjectMapper().readTree(Files.readString(report.resolve(SensitivityAnalysis.FILE)));
+    String uri = two.write(report.toUri().toString(), spark.sparkContext().hadoopConfiguration());
+    assertTrue(uri.endsWith(LayerTraces.FILE));
+    JsonNode json = new ObjectMapper().readTree(Files.readString(report.resolve(LayerTraces.FILE)));
     assertEquals("fp32", json.get("source").asText());
     assertEquals(SAMPLES, json.get("samples").asInt());
     assertEquals(7, json.get("seed").asInt());
@@ -102,7 +102,7 @@ class SensitivityAnalysisTest {
       assertTrue(layer.has(field), field + " missing in " + layer);
     }
     try (var files = Files.list(report)) {
-      assertEquals(List.of(SensitivityAnalysis.FILE),
+      assertEquals(List.of(LayerTraces.FILE),
           files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).toList());
     }
   }
@@ -111,7 +111,7 @@ class SensitivityAnalysisTest {
   void fp32AndIntHBundlesAreAnalysedFromTheirFiles() {
     Dataset ds = Datasets.open(spark, DATA);
     ModelSpec fp = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), ds.numClasses(), 42L,
-        new int[] {ParamLayout.FLOAT});
+        new int[] {BitWidthSet.FP32_BITS});
     QuantizedGraph fpGraph = fp.build();
     float[] theta = fpGraph.initialParameters();
     ModelSpec q = fp.withPrecisions(new int[] {8, 4});
@@ -123,15 +123,15 @@ class SensitivityAnalysisTest {
     BundleStore.publish(ModelBundles.toBundle(fpGraph, theta, manifest(fp, ds)), fpUri, hadoop, false);
     BundleStore.publish(ModelBundles.toBundle(qGraph, qTheta, manifest(q, ds)), qUri, hadoop, false);
 
-    SensitivityAnalysis.Result a = SensitivityAnalysis.analyse(spark, fpUri, DATA, 2, 64, 3L, 2, 1e-3);
+    LayerTraces a = SensitivityAnalysis.analyse(spark, fpUri, DATA, 2, 64, 3L, 2, 1e-3);
     assertEquals("fp32", a.source());
     assertEquals("fmnist-cnn", a.architecture());
     assertEquals(64, a.samples());
     assertEquals(2, a.probes());
-    SensitivityAnalysis.Result b = SensitivityAnalysis.analyse(spark, qUri, DATA, 2, 64, 3L, 2, 1e-3);
+    LayerTraces b = SensitivityAnalysis.analyse(spark, qUri, DATA, 2, 64, 3L, 2, 1e-3);
     assertEquals("int-8 dequantized", b.source());
-    assertEquals(a.layers().stream().map(SensitivityAnalysis.LayerTrace::name).toList(),
-        b.layers().stream().map(SensitivityAnalysis.LayerTrace::name).toList());
+    assertEquals(a.layers().stream().map(LayerTraces.Layer::name).toList(),
+        b.layers().stream().map(LayerTraces.Layer::name).toList());
     for (int l = 0; l < a.layers().size(); l++) {
       assertTrue(Double.isFinite(b.layers().get(l).trace()), b.layers().get(l).toString());
       assertEquals(a.layers().get(l).params(), b.layers().get(l).params());

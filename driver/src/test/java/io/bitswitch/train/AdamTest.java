@@ -10,6 +10,7 @@ import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan;
+import io.bitswitch.quant.BitWidthSet;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class AdamTest {
     Segment own = LAYOUT.get("bn2", Kind.BN_GAMMA, 4);
     assertEquals(6, adam.steps(shared));
     assertEquals(3, adam.steps(own));
-    assertEquals(0, adam.steps(LAYOUT.get("bn2", Kind.BN_GAMMA, ParamLayout.FLOAT)));
+    assertEquals(0, adam.steps(LAYOUT.get("bn2", Kind.BN_GAMMA, BitWidthSet.FP32_BITS)));
     assertEquals(0, adam.steps(LAYOUT.get("bn2", Kind.BN_MEAN, 4)), "running statistics are not optimised");
     // With a constant gradient, a bias-corrected step is exactly the learning rate however many
     // updates the segment had: 3 updates move γ_4 by 3·lr, 6 move the shared weights by 6·lr.

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.model.ModelSpec;
+import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.BitWidthSet;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
@@ -33,13 +35,13 @@ class MixedPrecisionPipelineTest {
   static Configuration hadoop;
   @TempDir static Path dir;
   static String multiPrecision;
-  static SensitivityAnalysis.Result traces;
+  static LayerTraces traces;
   static String supernet;
-  static Stages.Outcome supernetOutcome;
+  static StageOutcome supernetOutcome;
   static final int[] BITS = {8, 4, 2};
 
-  static Stages.Setup setup() {
-    return new Stages.Setup("fmnist-cnn", "", 3, TrainingPipelineTest.DATA, 2, 1024, 500, 250);
+  static StageSetup setup() {
+    return new StageSetup("fmnist-cnn", "", 3, TrainingPipelineTest.DATA, 2, 1024, 500, 250);
   }
 
   @BeforeAll
@@ -48,15 +50,15 @@ class MixedPrecisionPipelineTest {
     spark = SparkSessions.create("local[2]", "bitswitch-test", Map.of());
     hadoop = spark.sparkContext().hadoopConfiguration();
     String fp = dir.resolve("fp").toUri().toString();
-    Stages.pretrain(spark, setup(), TrainingPipelineTest.options(1), fp, TrainingPipelineTest.QUIET);
+    PretrainStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET), TrainingPipelineTest.options(1), fp);
     multiPrecision = dir.resolve("mp").toUri().toString();
-    Stages.train(spark, setup(), TrainingPipelineTest.options(1), BitWidthSet.of(BITS), fp, multiPrecision,
-        TrainingPipelineTest.QUIET);
+    TrainStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET), TrainingPipelineTest.options(1),
+        BitWidthSet.of(BITS), fp, multiPrecision, Checkpointing.NONE);
     traces = SensitivityAnalysis.analyse(spark, fp, TrainingPipelineTest.DATA, 2, 128, 5, 4, 1e-3);
     supernet = dir.resolve("supernet").toUri().toString();
-    supernetOutcome = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1),
-        new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), traces, multiPrecision, supernet,
-        Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE);
+    supernetOutcome = SupernetStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET),
+        TrainingPipelineTest.options(1), new SupernetStage.Settings(HasbSampler.Sampling.HASB, 1.0), traces,
+        multiPrecision, supernet, Checkpointing.NONE);
   }
 
   @AfterAll
@@ -68,7 +70,7 @@ class MixedPrecisionPipelineTest {
   void supernetCountsEveryLayersDrawsAndCarriesTracesInItsBundle() {
     Bundle b = BundleStore.read(supernet, hadoop);
     assertEquals(List.of(8, 4, 2), b.manifest().bits());
-    Map<?, ?> section = (Map<?, ?>) b.manifest().extra().get(Stages.SUPERNET_SECTION);
+    Map<?, ?> section = (Map<?, ?>) b.manifest().extra().get(SupernetStage.MANIFEST_SECTION);
     assertEquals("hasb", section.get("sampling"));
     Map<?, ?> draws = (Map<?, ?>) section.get("draws");
     assertEquals(List.of("conv2", "conv3", "conv4", "fc1"), List.copyOf(draws.keySet()));
@@ -78,7 +80,7 @@ class MixedPrecisionPipelineTest {
       long total = ((Map<?, ?>) perLayer).values().stream().mapToLong(v -> ((Number) v).longValue()).sum();
       assertEquals((long) steps * BITS.length, total, "one draw per layer per pass");
     }
-    SensitivityAnalysis.Result stored = SensitivityAnalysis.fromManifest(b.manifest(), supernet);
+    LayerTraces stored = LayerTraces.fromManifest(b.manifest(), supernet);
     assertEquals(traces.layers(), stored.layers());
     for (StepRecord r : supernetOutcome.history()) {
       for (double l : r.loss()) {
@@ -86,32 +88,33 @@ class MixedPrecisionPipelineTest {
       }
     }
     // The SuperNet's uniform-precision accuracies are measured from the published codes.
-    assertEquals(supernetOutcome.accuracy(), Stages.evaluate(spark, supernet, BITS, setup()));
+    assertEquals(supernetOutcome.accuracy(), EvaluateStage.accuracy(new StageContext(spark, setup()), supernet, BITS));
   }
 
   @Test
   void uniformSamplingIsTheBaselineWithoutHessianInformation() {
     String uniform = dir.resolve("uniform").toUri().toString();
-    Stages.Outcome out = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1),
-        new Stages.SupernetSettings(HasbSampler.Sampling.UNIFORM, 1.0), traces, multiPrecision, uniform,
-        Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE);
-    Map<?, ?> section = (Map<?, ?>) out.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
+    StageOutcome out = SupernetStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET),
+        TrainingPipelineTest.options(1), new SupernetStage.Settings(HasbSampler.Sampling.UNIFORM, 1.0), traces,
+        multiPrecision, uniform, Checkpointing.NONE);
+    Map<?, ?> section = (Map<?, ?>) out.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION);
     assertEquals("uniform", section.get("sampling"));
   }
 
   @Test
   void badStartingPointsAndForeignTracesAreRefusedWithNothingPublished() {
     String target = dir.resolve("refused").toUri().toString();
-    SensitivityAnalysis.Result foreign = new SensitivityAnalysis.Result("resnet20", "fp32", 1, 1, 1, 1, 1, 1e-3, true,
+    LayerTraces foreign = new LayerTraces("resnet20", "fp32", 1, 1, 1, 1, 1, 1e-3, true,
         1e-3, 1, traces.layers());
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> Stages.supernet(spark, setup(),
-        TrainingPipelineTest.options(1), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), foreign,
-        multiPrecision, target, Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE));
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SupernetStage.run(
+        new StageContext(spark, setup(), TrainingPipelineTest.QUIET), TrainingPipelineTest.options(1),
+        new SupernetStage.Settings(HasbSampler.Sampling.HASB, 1.0), foreign, multiPrecision, target,
+        Checkpointing.NONE));
     assertTrue(e.getMessage().contains("'resnet20'") && e.getMessage().contains("'fmnist-cnn'"), e.getMessage());
     String fp = dir.resolve("fp").toUri().toString();
-    e = assertThrows(InvalidInputException.class, () -> Stages.supernet(spark, setup(),
-        TrainingPipelineTest.options(1), new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0), traces,
-        fp, target, Stages.Checkpointing.NONE, TrainingPipelineTest.QUIET, Stages.Listener.NONE));
+    e = assertThrows(InvalidInputException.class, () -> SupernetStage.run(
+        new StageContext(spark, setup(), TrainingPipelineTest.QUIET), TrainingPipelineTest.options(1),
+        new SupernetStage.Settings(HasbSampler.Sampling.HASB, 1.0), traces, fp, target, Checkpointing.NONE));
     assertTrue(e.getMessage().contains("FP32"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("refused")));
   }
@@ -218,12 +221,11 @@ class MixedPrecisionPipelineTest {
   /** A resumed SuperNet publishes the bundle of an uninterrupted one, draw counts included. */
   @Test
   void resumedSupernetPublishesTheSameBundle() throws Exception {
-    Stages.SupernetSettings hasb = new Stages.SupernetSettings(HasbSampler.Sampling.HASB, 1.0);
+    SupernetStage.Settings hasb = new SupernetStage.Settings(HasbSampler.Sampling.HASB, 1.0);
     Path a = dir.resolve("sn-a");
-    Stages.Outcome whole = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1), hasb, traces,
-        multiPrecision, a.resolve("bundle").toUri().toString(),
-        new Stages.Checkpointing(a.resolve("state").toUri().toString(), 8, false), TrainingPipelineTest.QUIET,
-        Stages.Listener.NONE);
+    StageOutcome whole = SupernetStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET),
+        TrainingPipelineTest.options(1), hasb, traces, multiPrecision, a.resolve("bundle").toUri().toString(),
+        new Checkpointing(a.resolve("state").toUri().toString(), 8, false));
     Path b = dir.resolve("sn-b");
     Path src = a.resolve("state").resolve("step-000008");
     Path dst = b.resolve("state").resolve("step-000008");
@@ -231,10 +233,9 @@ class MixedPrecisionPipelineTest {
     for (String f : new String[] {"state.safetensors", "manifest.json"}) {
       Files.copy(src.resolve(f), dst.resolve(f));
     }
-    Stages.Outcome resumed = Stages.supernet(spark, setup(), TrainingPipelineTest.options(1), hasb, traces,
-        multiPrecision, b.resolve("bundle").toUri().toString(),
-        new Stages.Checkpointing(b.resolve("state").toUri().toString(), 8, true), TrainingPipelineTest.QUIET,
-        Stages.Listener.NONE);
+    StageOutcome resumed = SupernetStage.run(new StageContext(spark, setup(), TrainingPipelineTest.QUIET),
+        TrainingPipelineTest.options(1), hasb, traces, multiPrecision, b.resolve("bundle").toUri().toString(),
+        new Checkpointing(b.resolve("state").toUri().toString(), 8, true));
     assertEquals(9, resumed.history().get(0).step());
     assertEquals(whole.bundle().manifest().extra(), resumed.bundle().manifest().extra());
     org.junit.jupiter.api.Assertions.assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE),

@@ -20,11 +20,11 @@ class ReproducibilityTest {
     RequiredPackages.require("dataset-fashion-mnist");
     SparkSession spark = SparkSessions.create(master, "bitswitch-repro", Map.of());
     try {
-      Stages.Setup setup = new Stages.Setup("fmnist-cnn", "", 5, TrainingPipelineTest.DATA, 2, 512, 200, 100);
+      StageSetup setup = new StageSetup("fmnist-cnn", "", 5, TrainingPipelineTest.DATA, 2, 512, 200, 100);
       TrainOptions options = new TrainOptions(1, 64, 1e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
         io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 5, 1000);
-      Bundle b = Stages.train(spark, setup, options, BitWidthSet.of(8, 4), null,
-          dir.resolve(name).toUri().toString(), TrainingPipelineTest.QUIET).bundle();
+      Bundle b = TrainStage.run(new StageContext(spark, setup, TrainingPipelineTest.QUIET), options,
+          BitWidthSet.of(8, 4), null, dir.resolve(name).toUri().toString(), Checkpointing.NONE).bundle();
       Map<String, byte[]> files = b.encode();
       return new byte[][] {files.get(Bundle.TENSORS_FILE), files.get(Bundle.MANIFEST_FILE)};
     } finally {

@@ -13,6 +13,7 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
@@ -52,8 +53,8 @@ class TrainingPipelineTest {
     spark.stop();
   }
 
-  static Stages.Setup setup(long maxTrain) {
-    return new Stages.Setup("fmnist-cnn", "", 3, DATA, 2, maxTrain, 500, 250);
+  static StageSetup setup(long maxTrain) {
+    return new StageSetup("fmnist-cnn", "", 3, DATA, 2, maxTrain, 500, 250);
   }
 
   static TrainOptions options(int epochs) {
@@ -68,12 +69,13 @@ class TrainingPipelineTest {
   @Test
   void pretrainThenJointQatLearnsEveryPrecisionAndEvaluatesExactlyFromTheBundle() {
     String fp = dir.resolve("fp").toUri().toString();
-    Stages.Outcome pre = Stages.pretrain(spark, setup(2048), options(1), fp, QUIET);
+    StageOutcome pre = PretrainStage.run(new StageContext(spark, setup(2048), QUIET), options(1), fp);
     assertTrue(pre.accuracy().get("32") > 0.5, "FP32 accuracy " + pre.accuracy());
 
     String q = dir.resolve("q").toUri().toString();
     BitWidthSet bits = BitWidthSet.of(8, 6, 4, 2);
-    Stages.Outcome out = Stages.train(spark, setup(2048), options(1), bits, fp, q, QUIET);
+    StageOutcome out = TrainStage.run(new StageContext(spark, setup(2048), QUIET), options(1), bits, fp, q,
+        Checkpointing.NONE);
     List<StepRecord> h = out.history();
     assertEquals(32, h.size());
     for (int k = 0; k < 4; k++) {
@@ -102,18 +104,20 @@ class TrainingPipelineTest {
     assertEquals(List.of(8, 6, 4, 2), published.manifest().bits());
 
     // The bundle, switched with integer ops, scores exactly what the training-time network scored.
-    Map<String, Double> evaluated = Stages.evaluate(spark, q, new int[] {8, 6, 4, 2}, setup(0));
+    Map<String, Double> evaluated = EvaluateStage.accuracy(new StageContext(spark, setup(0)), q,
+        new int[] {8, 6, 4, 2});
     assertEquals(out.accuracy(), evaluated);
   }
 
   @Test
   void averagedModeRunsAndSingleBitIsOrdinaryQat() {
     String q = dir.resolve("averaged").toUri().toString();
-    Stages.Outcome out = Stages.train(spark, setup(512), options(1, UpdateMode.AVERAGED), BitWidthSet.of(4, 2), null, q,
-        QUIET);
+    StageOutcome out = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1, UpdateMode.AVERAGED),
+        BitWidthSet.of(4, 2), null, q, Checkpointing.NONE);
     assertEquals(8, out.history().size());
     String single = dir.resolve("single").toUri().toString();
-    Stages.Outcome one = Stages.train(spark, setup(512), options(1), BitWidthSet.of(4), null, single, QUIET);
+    StageOutcome one = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(4), null,
+        single, Checkpointing.NONE);
     assertEquals(List.of(4), one.bundle().manifest().bits());
   }
 
@@ -155,9 +159,9 @@ class TrainingPipelineTest {
   void badInputIsRefusedAndNothingIsPublished() {
     String out = dir.resolve("never").toUri().toString();
     assertThrows(InvalidInputException.class, () -> BitWidthSet.of(8, 9));
-    Exception missing = assertThrows(RuntimeException.class, () -> Stages.train(spark,
-        new Stages.Setup("fmnist-cnn", "", 3, dir.resolve("no-such-data").toString(), 2, 256, 100, 100),
-        options(1), BitWidthSet.of(8, 4), null, out, QUIET));
+    Exception missing = assertThrows(RuntimeException.class, () -> TrainStage.run(new StageContext(spark,
+        new StageSetup("fmnist-cnn", "", 3, dir.resolve("no-such-data").toString(), 2, 256, 100, 100), QUIET),
+        options(1), BitWidthSet.of(8, 4), null, out, Checkpointing.NONE));
     assertTrue(missing.getMessage().contains("no-such-data"), missing.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
   }
@@ -165,9 +169,9 @@ class TrainingPipelineTest {
   @Test
   void resumedRunPublishesTheSameBundleAsAnUninterruptedOne() throws Exception {
     Path a = dir.resolve("ck-a");
-    Stages.Outcome whole = Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
-        a.resolve("bundle").toUri().toString(), new Stages.Checkpointing(a.resolve("state").toUri().toString(), 4, false),
-        QUIET);
+    StageOutcome whole = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(8, 4),
+        null, a.resolve("bundle").toUri().toString(),
+        new Checkpointing(a.resolve("state").toUri().toString(), 4, false));
     assertEquals(8, whole.history().size());
     // An "interrupted" run: only the checkpoint of step 4 survived.
     Path b = dir.resolve("ck-b");
@@ -178,25 +182,25 @@ class TrainingPipelineTest {
     for (String f : new String[] {"state.safetensors", "manifest.json"}) {
       java.nio.file.Files.copy(src.resolve(f), dst.resolve(f));
     }
-    Stages.Checkpointing resume = new Stages.Checkpointing(b.resolve("state").toUri().toString(), 4, true);
-    Stages.Outcome resumed = Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
-        b.resolve("bundle").toUri().toString(), resume, QUIET);
+    Checkpointing resume = new Checkpointing(b.resolve("state").toUri().toString(), 4, true);
+    StageOutcome resumed = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(8, 4),
+        null, b.resolve("bundle").toUri().toString(), resume);
     assertEquals(5, resumed.history().get(0).step());
     assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE), resumed.bundle().encode().get(Bundle.TENSORS_FILE));
 
     // No checkpoint to resume from, and a corrupt one: clear errors, nothing published.
     Path c = dir.resolve("ck-c");
-    InvalidInputException none = assertThrows(InvalidInputException.class, () -> Stages.train(spark, setup(512),
-        options(1), BitWidthSet.of(8, 4), null, c.resolve("bundle").toUri().toString(),
-        new Stages.Checkpointing(c.resolve("state").toUri().toString(), 4, true), QUIET));
+    InvalidInputException none = assertThrows(InvalidInputException.class, () -> TrainStage.run(
+        new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(8, 4), null, c.resolve("bundle").toUri().toString(),
+        new Checkpointing(c.resolve("state").toUri().toString(), 4, true)));
     assertTrue(none.getMessage().contains("no committed checkpoint"), none.getMessage());
     Path state = b.resolve("state").resolve("step-000008").resolve("state.safetensors");
     byte[] bytes = java.nio.file.Files.readAllBytes(state);
     bytes[bytes.length - 1] ^= 1;
     java.nio.file.Files.write(state, bytes);
     io.bitswitch.CorruptDataException corrupt = assertThrows(io.bitswitch.CorruptDataException.class,
-        () -> Stages.train(spark, setup(512), options(1), BitWidthSet.of(8, 4), null,
-            c.resolve("bundle").toUri().toString(), resume, QUIET));
+        () -> TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(8, 4), null,
+            c.resolve("bundle").toUri().toString(), resume));
     assertTrue(corrupt.getMessage().contains("checksum"), corrupt.getMessage());
     assertTrue(!BundleStore.exists(c.resolve("bundle").toUri().toString(), spark.sparkContext().hadoopConfiguration()));
   }
@@ -205,8 +209,9 @@ class TrainingPipelineTest {
   void resnet20AndAUserMultiLayerConfigurationEachTrainAFewSteps() {
     TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL, ScaleParameterisation.LOG,
         Distillation.NONE, 0.1, 3, 1000);
-    Stages.Outcome resnet = Stages.train(spark, new Stages.Setup("resnet20", "", 3, DATA, 2, 96, 64, 64), opts,
-        BitWidthSet.of(8, 4), null, dir.resolve("resnet").toUri().toString(), QUIET);
+    StageSetup resnetSetup = new StageSetup("resnet20", "", 3, DATA, 2, 96, 64, 64);
+    StageOutcome resnet = TrainStage.run(new StageContext(spark, resnetSetup, QUIET), opts, BitWidthSet.of(8, 4), null,
+        dir.resolve("resnet").toUri().toString(), Checkpointing.NONE);
     assertEquals(3, resnet.history().size());
     assertTrue(resnet.bundle().manifest().layers().stream().anyMatch(l -> l.name().equals("s2b1_proj")));
 
@@ -220,8 +225,9 @@ class TrainingPipelineTest {
         .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
             .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
         .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(28, 28, 1)).build().toJson();
-    Stages.Outcome custom = Stages.train(spark, new Stages.Setup("custom", json, 3, DATA, 2, 96, 64, 64), opts,
-        BitWidthSet.of(8, 4), null, dir.resolve("custom").toUri().toString(), QUIET);
+    StageSetup customSetup = new StageSetup("custom", json, 3, DATA, 2, 96, 64, 64);
+    StageOutcome custom = TrainStage.run(new StageContext(spark, customSetup, QUIET), opts, BitWidthSet.of(8, 4), null,
+        dir.resolve("custom").toUri().toString(), Checkpointing.NONE);
     assertEquals(3, custom.history().size());
     // layer0 (first) and layer3 (output) stay float; layer1 and layer2 are quantized.
     assertEquals(List.of("layer1", "layer2"), custom.bundle().manifest().layers().stream()
@@ -231,10 +237,11 @@ class TrainingPipelineTest {
   @Test
   void initBundleOfAnotherArchitectureOrShapeIsRefusedBeforeTraining() {
     String fp = dir.resolve("fp-small").toUri().toString();
-    Stages.pretrain(spark, setup(128), options(1), fp, QUIET);
+    PretrainStage.run(new StageContext(spark, setup(128), QUIET), options(1), fp);
     String out = dir.resolve("mismatch").toUri().toString();
-    InvalidInputException arch = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
-        new Stages.Setup("resnet20", "", 3, DATA, 2, 128, 64, 64), options(1), BitWidthSet.of(8, 4), fp, out, QUIET));
+    InvalidInputException arch = assertThrows(InvalidInputException.class, () -> TrainStage.run(
+        new StageContext(spark, new StageSetup("resnet20", "", 3, DATA, 2, 128, 64, 64), QUIET), options(1), BitWidthSet.of(8, 4), fp, out,
+        Checkpointing.NONE));
     assertTrue(arch.getMessage().contains("'fmnist-cnn'") && arch.getMessage().contains("'resnet20'"), arch.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
 
@@ -255,12 +262,13 @@ class TrainingPipelineTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    InvalidInputException shape = assertThrows(InvalidInputException.class, () -> Stages.train(spark,
-        new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 40, 40, 20), options(1), BitWidthSet.of(8, 4),
-        fp, out, QUIET));
+    InvalidInputException shape = assertThrows(InvalidInputException.class,
+        () -> TrainStage.run(new StageContext(spark, new StageSetup("fmnist-cnn", "", 3, csv.toString(), 2, 40, 40, 20),
+            QUIET), options(1), BitWidthSet.of(8, 4), fp, out, Checkpointing.NONE));
     assertTrue(shape.getMessage().contains("[1, 28, 28]") || shape.getMessage().contains("[1,28,28]"), shape.getMessage());
-    InvalidInputException evalShape = assertThrows(InvalidInputException.class, () -> Stages.evaluate(spark, fp,
-        new int[] {32}, new Stages.Setup("fmnist-cnn", "", 3, csv.toString(), 2, 0, 40, 20)));
+    InvalidInputException evalShape = assertThrows(InvalidInputException.class,
+        () -> EvaluateStage.accuracy(new StageContext(spark,
+            new StageSetup("fmnist-cnn", "", 3, csv.toString(), 2, 0, 40, 20)), fp, new int[] {32}));
     assertTrue(evalShape.getMessage().contains("does not match"), evalShape.getMessage());
     assertTrue(!BundleStore.exists(out, spark.sparkContext().hadoopConfiguration()));
   }

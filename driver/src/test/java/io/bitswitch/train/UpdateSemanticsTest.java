@@ -13,6 +13,7 @@ import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.spark.SparkSessions;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +165,7 @@ class UpdateSemanticsTest {
         want = 0;
       } else if (s.precision() == 0) {
         want = (long) steps * BITS.length; // shared: once per bit-width per step
-      } else if (s.precision() == ParamLayout.FLOAT) {
+      } else if (s.precision() == BitWidthSet.FP32_BITS) {
         want = 0; // the FP32 BatchNorm set is not used by quantized passes
       } else {
         want = steps; // a precision's own BN set and activation scale: once per step
@@ -186,7 +187,7 @@ class UpdateSemanticsTest {
     Adam adam = new Adam(layout, ScaleParameterisation.LOG);
     trainer.train(shards, theta, true, 0, adam, step -> { });
     for (Segment s : layout.segments()) {
-      boolean used = s.trainable() && s.precision() != ParamLayout.FLOAT;
+      boolean used = s.trainable() && s.precision() != BitWidthSet.FP32_BITS;
       assertEquals(used ? steps : 0, adam.steps(s), s.toString());
     }
   }

@@ -4,8 +4,8 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.Stages;
 import io.bitswitch.spark.SparkSessions;
+import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.ThroughputBenchmark;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,7 +121,7 @@ public final class BenchmarkCommand extends BitswitchCommand {
       if (perLayer != null) {
         targets.add(ExportTarget.perLayer(perLayer));
       }
-      Stages.Setup setup = Runs.setup(config, data);
+      StageSetup setup = Runs.setup(config, data);
       List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(spark, setup, bundle, targets, cores,
           setup.evalBatch(), stderr());
       InferenceBenchmark.print(stdout(), rows, cores, setup.evalBatch());

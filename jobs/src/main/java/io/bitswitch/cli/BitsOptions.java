@@ -10,9 +10,6 @@ import picocli.CommandLine.TypeConversionException;
 
 /** Converters for bit-width options. */
 public final class BitsOptions {
-  /** The bit-width of the floating-point model, accepted where a whole model is evaluated. */
-  public static final int FLOAT_BITS = 32;
-
   private BitsOptions() {}
 
   /** One quantized bit-width in 2..8 ({@code switch --bits 4}). */
@@ -54,11 +51,11 @@ public final class BitsOptions {
           b = Integer.parseInt(p);
         } catch (NumberFormatException e) {
           throw new TypeConversionException("'" + p + "' in '" + text + "' is not a bit-width: give integers in "
-              + BitWidthSet.MIN_BITS + ".." + BitWidthSet.MAX_BITS + " or " + FLOAT_BITS + ", e.g. 8,6,4,2");
+              + BitWidthSet.MIN_BITS + ".." + BitWidthSet.MAX_BITS + " or " + BitWidthSet.FP32_BITS + ", e.g. 8,6,4,2");
         }
-        if (b != FLOAT_BITS && (b < BitWidthSet.MIN_BITS || b > BitWidthSet.MAX_BITS)) {
+        if (b != BitWidthSet.FP32_BITS && (b < BitWidthSet.MIN_BITS || b > BitWidthSet.MAX_BITS)) {
           throw new TypeConversionException("bit-width " + b + " in '" + text + "' is outside "
-              + BitWidthSet.MIN_BITS + ".." + BitWidthSet.MAX_BITS + " (or " + FLOAT_BITS + " for FP32)");
+              + BitWidthSet.MIN_BITS + ".." + BitWidthSet.MAX_BITS + " (or " + BitWidthSet.FP32_BITS + " for FP32)");
         }
         if (!bits.add(b)) {
           throw new TypeConversionException("bit-width " + b + " appears more than once in '" + text + "'");

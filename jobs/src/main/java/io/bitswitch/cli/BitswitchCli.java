@@ -1,11 +1,8 @@
 package io.bitswitch.cli;
 
 import io.bitswitch.BitswitchException;
-import java.io.IOException;
-import java.io.InputStream;
+import io.bitswitch.BuildVersion;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -120,17 +117,9 @@ public final class BitswitchCli implements Runnable {
     return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 
-  /** The Maven project version, written into the jar at build time. */
+  /** The Maven project version, written into the jar at build time ({@link BuildVersion}). */
   static String version() {
-    Properties properties = new Properties();
-    try (InputStream in = BitswitchCli.class.getResourceAsStream("version.properties")) {
-      if (in != null) {
-        properties.load(in);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read version.properties", e);
-    }
-    return properties.getProperty("version", "(unknown version)");
+    return BuildVersion.version();
   }
 
   /** {@code bitswitch --version}: {@link #version()}. */

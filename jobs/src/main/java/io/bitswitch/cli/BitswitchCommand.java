@@ -1,6 +1,5 @@
 package io.bitswitch.cli;
 
-import io.bitswitch.BitswitchException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import java.io.PrintWriter;
 import java.util.List;
@@ -50,11 +49,5 @@ public abstract class BitswitchCommand implements Callable<Integer> {
   /** Standard error of this command (the picocli command line's): messages beside progress output. */
   protected PrintWriter stderr() {
     return spec.commandLine().getErr();
-  }
-
-  /** The error for a command whose engine this build does not contain. */
-  protected BitswitchException notAvailable(String engine) {
-    return new BitswitchException("command '" + spec.name() + "' is not available in this build: " + engine
-        + " is not part of it yet");
   }
 }

@@ -5,13 +5,21 @@ import io.bitswitch.report.Onnx;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SensitivityOptions;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.MetricsListener;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.Checkpointing;
+import io.bitswitch.train.EvaluateStage;
+import io.bitswitch.train.PretrainStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.StageSetup;
+import io.bitswitch.train.SupernetStage;
+import io.bitswitch.train.TrainStage;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -57,20 +65,21 @@ public final class DemoCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      Stages.Setup setup = Runs.setup(config, data);
+      StageSetup setup = Runs.setup(config, data);
       // Progress goes to stderr: stdout carries the results and, last, the run directory.
-      Stages.Outcome fp32 = Stages.pretrain(spark, setup, Runs.pretrainOptions(config), fp32Bundle, System.err,
-          MetricsListener.of(metrics));
+      StageOutcome fp32 = PretrainStage.run(new StageContext(spark, setup, System.err, MetricsListener.of(metrics)),
+          Runs.pretrainOptions(config), fp32Bundle);
       RunReport.Fields pretrainFields = new RunReport.Fields().stage("pretrain").trainExamples(fp32.trainExamples())
           .seconds(fp32.seconds());
       Runs.writeRunFiles(pretrainDir, Runs.report(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
 
-      Stages.Outcome trained = Stages.train(spark, setup, Runs.trainOptions(config), config.train().bits(),
-          fp32Bundle, bundle, Stages.Checkpointing.NONE, System.err, MetricsListener.of(metrics));
+      StageOutcome trained = TrainStage.run(new StageContext(spark, setup, System.err, MetricsListener.of(metrics)),
+          Runs.trainOptions(config), config.train().bits(), fp32Bundle, bundle, Checkpointing.NONE);
       // Accuracies of the deployable artifact: each precision switched from the published INT-h codes.
       accuracy.putAll(fp32.accuracy());
       long evalStart = System.nanoTime();
-      accuracy.putAll(Stages.evaluate(spark, bundle, config.train().bits().descending(), setup));
+      accuracy.putAll(EvaluateStage.accuracy(new StageContext(spark, setup), bundle,
+          config.train().bits().descending()));
       double evaluateSeconds = (System.nanoTime() - evalStart) / 1e9;
       metrics.recordAccuracy(accuracy);
       OnnxExport onnx = exportOnnx(runDir, BundleStore.read(bundle, hadoop), config);
@@ -79,14 +88,14 @@ public final class DemoCommand extends BitswitchCommand {
       // Mixed precision: traces of the FP32 model, the HASB SuperNet, the ILP front.
       long mixedStart = System.nanoTime();
       SensitivityOptions so = config.sensitivity();
-      SensitivityAnalysis.Result traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
+      LayerTraces traces = SensitivityAnalysis.analyse(spark, fp32Bundle, data,
           config.data().partitions(), so.samples(), config.seed(), so.maxIterations(), so.tolerance(), System.err);
-      SensitivityAnalysis.write(traces, runDir, hadoop);
+      traces.write(runDir, hadoop);
       String supernetDir = Runs.child(runDir, SUPERNET_DIR);
-      Stages.Outcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
-          Stages.Checkpointing.NONE, metrics);
+      StageOutcome supernet = SupernetCommand.run(spark, config, data, bundle, traces, supernetDir,
+          Checkpointing.NONE, metrics);
       pareto = SearchCommand.run(spark, config, data, Runs.child(supernetDir, Runs.BUNDLE_DIR),
-          traces, Runs.child(runDir, SensitivityAnalysis.FILE), Runs.child(runDir, SEARCH_DIR));
+          traces, Runs.child(runDir, LayerTraces.FILE), Runs.child(runDir, SEARCH_DIR));
       double mixedSeconds = (System.nanoTime() - mixedStart) / 1e9;
       RunReport.Fields fields = new RunReport.Fields().stage("demo").profile(config.demo().profile().configName())
           .bits(config.train().bits().descending()).trainExamples(trained.trainExamples())
@@ -95,7 +104,7 @@ public final class DemoCommand extends BitswitchCommand {
           .stageSeconds("mixed_precision", mixedSeconds)
           .layerTraces(Runs.layerTraces(traces))
           .sampling(config.supernet().sampling().configName())
-          .hasbDraws(((Map<?, ?>) supernet.bundle().manifest().extra().get(Stages.SUPERNET_SECTION)).get("draws"))
+          .hasbDraws(((Map<?, ?>) supernet.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION)).get("draws"))
           .pareto(pareto).onnx(onnx.onnx());
       Runs.writeRunFiles(runDir, Runs.report(accuracy, fields, config), trained, config, hadoop);
       metrics.succeeded();

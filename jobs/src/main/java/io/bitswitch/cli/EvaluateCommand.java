@@ -4,7 +4,10 @@ import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.train.Stages;
+import io.bitswitch.store.RunFiles;
+import io.bitswitch.train.EvaluateStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageSetup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,15 +61,16 @@ public final class EvaluateCommand extends BitswitchCommand {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       List<Integer> widths = bits != null ? bits.descending()
           : configurations.isEmpty() ? BundleStore.read(bundle, hadoop).manifest().bits() : List.of();
-      Stages.Setup setup = Runs.setup(config, data);
+      StageSetup setup = Runs.setup(config, data);
       if (!configurations.isEmpty()) {
-        double[] acc = Stages.evaluateLayerBits(spark, bundle, configurations, setup);
+        double[] acc = EvaluateStage.layerBitsAccuracy(new StageContext(spark, setup), bundle, configurations);
         for (int k = 0; k < acc.length; k++) {
           layerBitsAccuracy.put(layerBits.get(k).toString(), acc[k]);
         }
       }
       accuracy = widths.isEmpty() ? new LinkedHashMap<>()
-          : Stages.evaluate(spark, bundle, widths.stream().mapToInt(Integer::intValue).toArray(), setup);
+          : EvaluateStage.accuracy(new StageContext(spark, setup), bundle,
+              widths.stream().mapToInt(Integer::intValue).toArray());
       metrics.recordAccuracy(accuracy);
       if (json != null) {
         Map<String, Object> result = new LinkedHashMap<>();
@@ -74,7 +78,7 @@ public final class EvaluateCommand extends BitswitchCommand {
         if (!layerBitsAccuracy.isEmpty()) {
           result.put("layer_bits_accuracy", layerBitsAccuracy);
         }
-        Stages.writeJson(json.toAbsolutePath().toUri().toString(), result, hadoop);
+        RunFiles.writeJson(json.toAbsolutePath().toUri().toString(), result, hadoop);
       }
       metrics.succeeded();
     }

@@ -48,7 +48,7 @@ public final class ExportCommand extends BitswitchCommand {
     public Integer convert(String text) {
       try {
         int b = Integer.parseInt(text.trim());
-        return b == ExportTarget.FP32_BITS ? b : BitWidthSet.checkRange(b);
+        return b == BitWidthSet.FP32_BITS ? b : BitWidthSet.checkRange(b);
       } catch (NumberFormatException e) {
         throw new TypeConversionException("'" + text + "' is not a bit-width: give an integer in "
             + BitWidthSet.MIN_BITS + ".." + BitWidthSet.MAX_BITS + ", or 32 for an FP32 bundle");

@@ -10,13 +10,15 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.model.ActivationQuantizerImpl;
 import io.bitswitch.model.ModelBundles;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.EvaluateStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageSetup;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,7 +116,7 @@ final class InferenceBenchmark {
     int[] config = new int[g.quantizedLayers().size()];
     for (int q = 0; q < config.length; q++) {
       String layer = g.quantizedLayers().get(q).name();
-      config[q] = m.fp32() ? ParamLayout.FLOAT : target.bits() != null ? target.bits() : target.layerBits().get(layer);
+      config[q] = m.fp32() ? BitWidthSet.FP32_BITS : target.bits() != null ? target.bits() : target.layerBits().get(layer);
     }
     g.load(theta, config, false);
     return g;
@@ -188,7 +190,7 @@ final class InferenceBenchmark {
     long count = 0;
     for (int q = 0; q < inputs.size(); q++) {
       ActivationQuantizerImpl aq = (ActivationQuantizerImpl) g.graph().getLayer(g.quantizedLayers().get(q).actQuantizer());
-      if (aq.bits() >= ActivationQuantizerImpl.FLOAT_BITS) {
+      if (aq.bits() >= BitWidthSet.FP32_BITS) {
         continue;
       }
       float a = aq.scale();
@@ -220,7 +222,7 @@ final class InferenceBenchmark {
    *
    * @param label {@code "8"}, {@code "mixed"}, {@code "32"}
    * @param images test images
-   * @param evaluateSeconds {@code Stages.evaluate} of this precision, end to end, after a warm-up call
+   * @param evaluateSeconds {@code EvaluateStage.accuracy} of this precision, end to end, after a warm-up call
    * @param evaluateAccuracy its accuracy
    * @param dl4j the DL4J network alone
    * @param onnx ONNX Runtime
@@ -235,7 +237,7 @@ final class InferenceBenchmark {
       long modelBytes, String types) {}
 
   /** Measures one precision of the bundle at {@code bundleUri}. */
-  static Row measure(SparkSession spark, Stages.Setup setup, String bundleUri, Bundle source, ExportTarget target,
+  static Row measure(SparkSession spark, StageSetup setup, String bundleUri, Bundle source, ExportTarget target,
       TestImages images, int threads, int batch) throws Exception {
     OnnxExports.Export export = OnnxExports.export(source, target);
     // evaluate, as the command runs it: a warm-up call (JIT, native libraries), then the timed one.
@@ -259,15 +261,16 @@ final class InferenceBenchmark {
         onnx.accuracy(images.labels()), differing, maxLogit, export.bytes(), String.join("/", export.result().types()));
   }
 
-  private static double evaluate(SparkSession spark, Stages.Setup setup, String bundleUri, ExportTarget target) {
+  private static double evaluate(SparkSession spark, StageSetup setup, String bundleUri, ExportTarget target) {
     if (target.bits() != null) {
-      return Stages.evaluate(spark, bundleUri, new int[] {target.bits()}, setup).values().iterator().next();
+      return EvaluateStage.accuracy(new StageContext(spark, setup), bundleUri,
+          new int[] {target.bits()}).values().iterator().next();
     }
-    return Stages.evaluateLayerBits(spark, bundleUri, List.of(target.layerBits()), setup)[0];
+    return EvaluateStage.layerBitsAccuracy(new StageContext(spark, setup), bundleUri, List.of(target.layerBits()))[0];
   }
 
   /** Reads the bundle and measures each target. */
-  static List<Row> run(SparkSession spark, Stages.Setup setup, String bundleUri, List<ExportTarget> targets,
+  static List<Row> run(SparkSession spark, StageSetup setup, String bundleUri, List<ExportTarget> targets,
       int threads, int batch, PrintWriter progress) throws Exception {
     Bundle source = BundleStore.read(bundleUri, spark.sparkContext().hadoopConfiguration());
     TestImages images = testImages(spark, setup.dataUri(), setup.partitions(), setup.maxTest());

@@ -6,6 +6,7 @@ import io.bitswitch.bundle.Bundle;
 import io.bitswitch.model.NetworkGraphs;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.onnx.OnnxWriter;
+import io.bitswitch.quant.BitWidthSet;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
@@ -41,7 +42,7 @@ final class OnnxExports {
       if (target.bits() == null) {
         return "mixed-precision";
       }
-      return target.bits() == ExportTarget.FP32_BITS ? "FP32" : target.bits() + "-bit";
+      return target.bits() == BitWidthSet.FP32_BITS ? "FP32" : target.bits() + "-bit";
     }
   }
 
@@ -161,7 +162,7 @@ final class OnnxExports {
   static String describe(Bundle bundle) {
     List<ExportTarget> targets = new ArrayList<>();
     if (bundle.manifest().fp32()) {
-      targets.add(ExportTarget.uniform(ExportTarget.FP32_BITS));
+      targets.add(ExportTarget.uniform(BitWidthSet.FP32_BITS));
     } else if (bundle.manifest().mixedPrecision()) {
       targets.add(ExportTarget.perLayer(bundle.manifest().layerBits()));
     } else {
@@ -173,7 +174,7 @@ final class OnnxExports {
     for (ExportTarget t : targets) {
       try {
         Export e = export(bundle, t);
-        String label = t.bits() == null ? "mixed " + bundle.manifest().bits() : t.bits() == ExportTarget.FP32_BITS
+        String label = t.bits() == null ? "mixed " + bundle.manifest().bits() : t.bits() == BitWidthSet.FP32_BITS
             ? "32 (FP32)" : String.valueOf(t.bits());
         sb.append(String.format(Locale.ROOT, "  %-16s  %-10s  %,12d B  %,12d B  %,10d B  %,10d B%n", label,
             String.join("/", e.result().types()), e.result().integerWeightBytes(), e.result().floatBytes(),

@@ -5,7 +5,9 @@ import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.MetricsListener;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.PretrainStage;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
@@ -29,8 +31,8 @@ public final class PretrainCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
-      Stages.Outcome outcome = Stages.pretrain(spark, Runs.setup(config, data), Runs.pretrainOptions(config),
-          Runs.child(runDir, Runs.BUNDLE_DIR), System.err, MetricsListener.of(metrics));
+      StageOutcome outcome = PretrainStage.run(new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics)),
+          Runs.pretrainOptions(config), Runs.child(runDir, Runs.BUNDLE_DIR));
       metrics.recordAccuracy(outcome.accuracy());
       RunReport.Fields fields = new RunReport.Fields().stage("pretrain").trainExamples(outcome.trainExamples())
           .seconds(outcome.seconds());

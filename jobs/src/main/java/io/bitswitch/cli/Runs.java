@@ -14,9 +14,12 @@ import io.bitswitch.report.RunReport;
 import io.bitswitch.report.RunReportMarkdown;
 import io.bitswitch.report.RunReportPage;
 import io.bitswitch.report.Sizes;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
+import io.bitswitch.store.HistoryCsv;
+import io.bitswitch.store.RunFiles;
 import io.bitswitch.train.Distillation;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,7 +35,7 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * What the training commands ({@code pretrain}, {@code train}, {@code evaluate}, {@code demo})
- * share: the translation of the configuration into the inputs of {@link Stages}, the run
+ * share: the translation of the configuration into the inputs of the stages ({@link StageSetup}), the run
  * directory layout, and the report.
  *
  * <p>A run directory {@code <out>/<run-id>} holds {@value #BUNDLE_DIR}/ (the bundle the command
@@ -97,7 +100,7 @@ final class Runs {
   }
 
   /** The model and data of a stage. */
-  static Stages.Setup setup(BitswitchConfig config, String dataUri) {
+  static StageSetup setup(BitswitchConfig config, String dataUri) {
     String customJson = "";
     if (config.model().architecture() == Architecture.CUSTOM) {
       Path file = Path.of(config.model().customConfig().orElseThrow());
@@ -108,7 +111,7 @@ final class Runs {
             + e.getMessage());
       }
     }
-    return new Stages.Setup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
+    return new StageSetup(config.model().architecture().configName(), customJson, config.seed(), dataUri,
         config.data().partitions(), config.data().maxTrainExamples(), config.data().maxTestExamples(),
         config.evaluate().batchSize(), config.model().init().init());
   }
@@ -147,15 +150,15 @@ final class Runs {
    * {@link #HISTORY_FILE}, and last {@link RunReportPage#FILE} (the page with the plots) into
    * {@code runDir}.
    */
-  static void writeRunFiles(String runDir, RunReport report, Stages.Outcome outcome, BitswitchConfig config,
+  static void writeRunFiles(String runDir, RunReport report, StageOutcome outcome, BitswitchConfig config,
       Configuration conf) {
-    Stages.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
-    Stages.writeText(child(runDir, REPORT_MD_FILE), RunReportMarkdown.render(report), conf);
-    Stages.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
+    RunFiles.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
+    RunFiles.writeText(child(runDir, REPORT_MD_FILE), RunReportMarkdown.render(report), conf);
+    RunFiles.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
-      Stages.writeHistory(outcome.history(), child(runDir, HISTORY_FILE), conf);
+      HistoryCsv.write(outcome.history(), child(runDir, HISTORY_FILE), conf);
     }
-    Stages.writeText(child(runDir, RunReportPage.FILE),
+    RunFiles.writeText(child(runDir, RunReportPage.FILE),
         RunReportPage.render(report, outcome == null ? List.of() : outcome.history()), conf);
   }
 
@@ -175,7 +178,7 @@ final class Runs {
   }
 
   /** The per-layer traces of a sensitivity result, as the report holds them. */
-  static List<LayerTrace> layerTraces(SensitivityAnalysis.Result traces) {
+  static List<LayerTrace> layerTraces(LayerTraces traces) {
     return traces.layers().stream().map(t -> new LayerTrace(t.name(), t.sensitivity(), t.params(), t.trace(),
         t.tracePerParam(), t.stdError(), t.probes(), traces.samples())).toList();
   }

@@ -5,7 +5,7 @@ import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SearchOptions;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.search.SubnetSearch;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,7 +47,7 @@ public final class SearchCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch search", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      SensitivityAnalysis.Result traces = SupernetCommand.traces(bundle, sensitivity, hadoop);
+      LayerTraces traces = SupernetCommand.traces(bundle, sensitivity, hadoop);
       pareto = run(spark, config, data, bundle, traces, sensitivity != null ? sensitivity : "bundle " + bundle, out);
       metrics.succeeded();
     }
@@ -58,7 +58,7 @@ public final class SearchCommand extends BitswitchCommand {
 
   /** Runs the search into {@code outDir} and writes its report files there; progress on stderr. */
   static Map<String, Object> run(SparkSession spark, BitswitchConfig config, String data, String bundleUri,
-      SensitivityAnalysis.Result traces, String tracesOrigin, String outDir) {
+      LayerTraces traces, String tracesOrigin, String outDir) {
     SearchOptions o = config.search();
     long t0 = System.nanoTime();
     SubnetSearch.Settings settings = new SubnetSearch.Settings(o.budget().kind(),

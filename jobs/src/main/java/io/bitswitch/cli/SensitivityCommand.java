@@ -3,6 +3,7 @@ package io.bitswitch.cli;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.SensitivityOptions;
 import io.bitswitch.metrics.JobMetrics;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
@@ -34,25 +35,25 @@ public final class SensitivityCommand extends BitswitchCommand {
     String data = common.dataOrDefault();
     String out = common.requireOut("the directory to write sensitivity.json into");
     SensitivityOptions o = config.sensitivity();
-    SensitivityAnalysis.Result result;
+    LayerTraces result;
     String written;
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch sensitivity", Map.of())) {
       result = SensitivityAnalysis.analyse(spark, bundle, data, config.data().partitions(), o.samples(),
           config.seed(), o.maxIterations(), o.tolerance(), System.err);
-      written = SensitivityAnalysis.write(result, out, spark.sparkContext().hadoopConfiguration());
+      written = result.write(out, spark.sparkContext().hadoopConfiguration());
       metrics.succeeded();
     }
     print(stdout(), result, written);
     return 0;
   }
 
-  private static void print(PrintWriter w, SensitivityAnalysis.Result r, String written) {
+  private static void print(PrintWriter w, LayerTraces r, String written) {
     w.printf(Locale.ROOT, "%s (%s), %d samples, %d probes%s%n", r.architecture(), r.source(), r.samples(), r.probes(),
         r.converged() ? " (converged)" : "");
     w.printf(Locale.ROOT, "%-16s %10s %14s %14s %12s  %s%n", "layer", "params", "trace", "trace/param", "std error",
         "class");
-    for (SensitivityAnalysis.LayerTrace t : r.layers()) {
+    for (LayerTraces.Layer t : r.layers()) {
       w.printf(Locale.ROOT, "%-16s %10d %14.6g %14.6g %12.4g  %s%n", t.name(), t.params(), t.trace(),
           t.tracePerParam(), t.stdError(), t.sensitivity());
     }

@@ -3,11 +3,14 @@ package io.bitswitch.cli;
 import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.sensitivity.SensitivityAnalysis;
+import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.MetricsListener;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.Checkpointing;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.SupernetStage;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.time.Clock;
@@ -49,8 +52,8 @@ public final class SupernetCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      SensitivityAnalysis.Result traces = traces(bundle, sensitivity, hadoop);
-      Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+      LayerTraces traces = traces(bundle, sensitivity, hadoop);
+      Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
       run(spark, config, data, bundle, traces, runDir, checkpointing, metrics);
       metrics.succeeded();
@@ -60,24 +63,21 @@ public final class SupernetCommand extends BitswitchCommand {
   }
 
   /** The traces of {@code sensitivityFile} if given, else those stored in the bundle. */
-  static SensitivityAnalysis.Result traces(String bundleUri, String sensitivityFile, Configuration hadoop) {
-    return sensitivityFile != null ? SensitivityAnalysis.read(sensitivityFile, hadoop)
-        : SensitivityAnalysis.fromManifest(BundleStore.read(bundleUri, hadoop).manifest(), bundleUri);
+  static LayerTraces traces(String bundleUri, String sensitivityFile, Configuration hadoop) {
+    return sensitivityFile != null ? LayerTraces.read(sensitivityFile, hadoop)
+        : LayerTraces.fromManifest(BundleStore.read(bundleUri, hadoop).manifest(), bundleUri);
   }
 
   /** Trains the SuperNet into {@code runDir} and writes its run files; progress on stderr. */
-  static Stages.Outcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
-      SensitivityAnalysis.Result traces, String runDir, Stages.Checkpointing checkpointing, JobMetrics metrics) {
+  static StageOutcome run(SparkSession spark, BitswitchConfig config, String data, String initBundle,
+      LayerTraces traces, String runDir, Checkpointing checkpointing, JobMetrics metrics) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    TrainOptions t = Runs.trainOptions(config);
-    TrainOptions options = new TrainOptions(config.supernet().epochs(), t.batchSize(), t.learningRate(),
-        t.weightDecay(), t.alrs(), t.updateMode(), t.scales(), t.distillation(), t.bnMomentum(), t.seed(), t.logEvery());
-    Stages.Outcome outcome = Stages.supernet(spark, Runs.setup(config, data), options,
-        new Stages.SupernetSettings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()), traces,
-        initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing, System.err,
-        MetricsListener.of(metrics));
+    TrainOptions options = Runs.trainOptions(config).withEpochs(config.supernet().epochs());
+    StageOutcome outcome = SupernetStage.run(new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics)),
+        options, new SupernetStage.Settings(config.supernet().sampling().sampling(), config.supernet().sigmaMax()),
+        traces, initBundle, Runs.child(runDir, Runs.BUNDLE_DIR), checkpointing);
     metrics.recordAccuracy(outcome.accuracy());
-    Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(Stages.SUPERNET_SECTION);
+    Map<?, ?> section = (Map<?, ?>) outcome.bundle().manifest().extra().get(SupernetStage.MANIFEST_SECTION);
     RunReport.Fields fields = new RunReport.Fields().stage("supernet").init(initBundle)
         .sampling(config.supernet().sampling().configName()).sigmaMax(config.supernet().sigmaMax())
         .epochs(config.supernet().epochs()).hasbDraws(section.get("draws"))

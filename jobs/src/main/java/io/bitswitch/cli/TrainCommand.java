@@ -10,8 +10,11 @@ import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.Pointer;
 import io.bitswitch.train.MetricsListener;
+import io.bitswitch.train.Checkpointing;
 import io.bitswitch.train.QualityGates;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.StageContext;
+import io.bitswitch.train.StageOutcome;
+import io.bitswitch.train.TrainStage;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -98,10 +101,10 @@ public final class TrainCommand extends BitswitchCommand {
           ? BundleStore.read(Runs.child(Runs.runDir(out, latest.get()), Runs.BUNDLE_DIR), hadoop).manifest().accuracy()
           : Map.of();
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
-      Stages.Checkpointing checkpointing = new Stages.Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+      Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
-      Stages.Outcome outcome = Stages.train(spark, Runs.setup(config, data), Runs.trainOptions(config),
-          config.train().bits(), init, bundleDir, checkpointing, System.err, MetricsListener.of(metrics));
+      StageOutcome outcome = TrainStage.run(new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics)),
+          Runs.trainOptions(config), config.train().bits(), init, bundleDir, checkpointing);
       metrics.recordAccuracy(outcome.accuracy());
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());

@@ -1,6 +1,6 @@
 package io.bitswitch.report;
 
-import io.bitswitch.train.StepRecord;
+import io.bitswitch.progress.StepRecord;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

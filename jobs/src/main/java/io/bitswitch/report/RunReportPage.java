@@ -3,7 +3,7 @@ package io.bitswitch.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.bitswitch.train.StepRecord;
+import io.bitswitch.progress.StepRecord;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

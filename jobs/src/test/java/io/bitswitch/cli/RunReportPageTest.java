@@ -7,7 +7,7 @@ import io.bitswitch.cli.BitswitchCliTest.Run;
 import io.bitswitch.report.RunReport;
 import io.bitswitch.report.RunReportPage;
 import io.bitswitch.testing.RequiredPackages;
-import io.bitswitch.train.StepRecord;
+import io.bitswitch.progress.StepRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.report.RunReport;
-import io.bitswitch.train.Stages;
+import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.TrainOptions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -35,9 +35,9 @@ class RunsTest {
 
   @Test
   void setupCarriesModelDataAndEvaluationSettings() {
-    Stages.Setup setup = Runs.setup(config("seed=7", "data.partitions=3", "data.max-train-examples=100",
+    StageSetup setup = Runs.setup(config("seed=7", "data.partitions=3", "data.max-train-examples=100",
         "data.max-test-examples=50", "evaluate.batch-size=25", "model.architecture=resnet20"), "hdfs:///d");
-    assertEquals(new Stages.Setup("resnet20", "", 7, "hdfs:///d", 3, 100, 50, 25), setup);
+    assertEquals(new StageSetup("resnet20", "", 7, "hdfs:///d", 3, 100, 50, 25), setup);
   }
 
   @Test

@@ -9,8 +9,8 @@ import io.bitswitch.bundle.Manifest;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
-import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.testing.RequiredPackages;
 import java.io.PrintWriter;
@@ -29,7 +29,7 @@ class SensitivityCommandTest {
   @Test
   void writesSensitivityJsonForAnFp32Bundle() throws Exception {
     RequiredPackages.require("dataset-fashion-mnist");
-    ModelSpec spec = new ModelSpec("fmnist-cnn", "", new int[] {1, 28, 28}, 10, 42L, new int[] {ParamLayout.FLOAT});
+    ModelSpec spec = new ModelSpec("fmnist-cnn", "", new int[] {1, 28, 28}, 10, 42L, new int[] {BitWidthSet.FP32_BITS});
     QuantizedGraph g = spec.build();
     String config = Architectures.build("fmnist-cnn", "", 1, 28, 28, 10, 42L).toJson();
     Manifest.Builder m = Manifest.builder().architecture("fmnist-cnn").modelConfig(config)

@@ -4,6 +4,7 @@ import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Manifest.Layer;
 import io.bitswitch.bundle.Manifest.LayerKind;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.quant.DoubleRounding;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -303,7 +304,7 @@ public final class Bundle {
         }
       } else if (l.kind() == LayerKind.BATCHNORM) {
         List<Integer> sets = new ArrayList<>(manifest.bits());
-        sets.add(Manifest.FP32_BITS);
+        sets.add(BitWidthSet.FP32_BITS);
         for (int other : sets) {
           if (!keptBits.contains(other)) {
             for (String p : TensorNames.BN_PARAMS) {

@@ -85,8 +85,8 @@ final class BundleValidator {
     if (bits.contains(null)) {
       throw fail("manifest bits " + bits + " contains null");
     }
-    if (bits.contains(Manifest.FP32_BITS)) {
-      if (bits.size() != 1 || m.h() != Manifest.FP32_BITS) {
+    if (bits.contains(BitWidthSet.FP32_BITS)) {
+      if (bits.size() != 1 || m.h() != BitWidthSet.FP32_BITS) {
         throw fail("bits " + bits + " with h=" + m.h() + " is inconsistent: an FP32 bundle has bits [32]"
             + " and h=32, and 32 cannot be mixed with integer bit-widths");
       }
@@ -262,7 +262,7 @@ final class BundleValidator {
       // The FP32 set may travel with an INT-h bundle (it is what the sets started from).
       List<String> absent = new ArrayList<>();
       for (String p : TensorNames.BN_PARAMS) {
-        String name = TensorNames.batchNorm(l.name(), Manifest.FP32_BITS, p);
+        String name = TensorNames.batchNorm(l.name(), BitWidthSet.FP32_BITS, p);
         if (byName.containsKey(name)) {
           require(byName, claimed, l, name, DType.F32, shape);
         } else {

@@ -19,8 +19,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitswitch.BitswitchException;
+import io.bitswitch.BuildVersion;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
+import io.bitswitch.quant.BitWidthSet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +56,7 @@ import java.util.TreeMap;
  * collections).
  *
  * @param formatVersion manifest format version, {@value #CURRENT_FORMAT_VERSION} for this build
- * @param producer program and version that wrote the bundle, e.g. {@code "bitswitch 0.1.0"}
+ * @param producer program and version that wrote the bundle, e.g. {@code "bitswitch 0.1.0-SNAPSHOT"}
  * @param architecture architecture name, e.g. {@code "fmnist-cnn"}
  * @param modelConfig the DL4J network configuration JSON, or empty
  * @param inputShape input (channels, height, width)
@@ -111,10 +113,8 @@ public record Manifest(
       "tensorsFile", "tensors_file", "tensorsSha256", "tensors_sha256");
   /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
-  /** The bit-width that marks a floating-point (unquantized) bundle. */
-  public static final int FP32_BITS = 32;
-  /** Default producer string. */
-  public static final String DEFAULT_PRODUCER = "bitswitch 0.1.0";
+  /** Default producer string: this build's, {@code "bitswitch <project version>"} ({@link BuildVersion}). */
+  public static final String DEFAULT_PRODUCER = BuildVersion.producer();
 
   private static final ObjectMapper READER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -155,7 +155,7 @@ public record Manifest(
   /** Whether this is an FP32 bundle ({@code bits = [32]}). */
   @JsonIgnore
   public boolean fp32() {
-    return bits != null && bits.equals(List.of(FP32_BITS));
+    return bits != null && bits.equals(List.of(BitWidthSet.FP32_BITS));
   }
 
   /** Whether this is a mixed-precision bundle ({@code layerBits} set). */
@@ -383,8 +383,8 @@ public record Manifest(
 
     /** Sets {@code bits=[32]} and {@code h=32}: an FP32 bundle. */
     public Builder fp32() {
-      bits = List.of(FP32_BITS);
-      h = FP32_BITS;
+      bits = List.of(BitWidthSet.FP32_BITS);
+      h = BitWidthSet.FP32_BITS;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.bitswitch.model;
 
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.layers.AbstractLayer;
@@ -21,10 +22,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLayer> {
   private static final long serialVersionUID = 1L;
 
-  /** Bit-width meaning "no quantization". */
-  public static final int FLOAT_BITS = 32;
-
-  private int bits = FLOAT_BITS;
+  private int bits = BitWidthSet.FP32_BITS;
   private float scale = 1f;
   private float scaleGradient;
 
@@ -62,7 +60,7 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
-    if (bits >= FLOAT_BITS) {
+    if (bits >= BitWidthSet.FP32_BITS) {
       return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
     }
     float[] x = NdArrays.toFloats(input);
@@ -74,7 +72,7 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    if (bits >= FLOAT_BITS) {
+    if (bits >= BitWidthSet.FP32_BITS) {
       return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon));
     }
     float[] x = NdArrays.toFloats(input);

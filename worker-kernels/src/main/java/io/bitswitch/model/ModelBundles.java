@@ -9,6 +9,7 @@ import io.bitswitch.model.ParamLayout.Kind;
 import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizationPlan.Role;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.quant.DoubleRounding;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,11 +93,11 @@ public final class ModelBundles {
 
   private static int[] bnSets(ParamLayout layout) {
     int[] p = layout.precisions();
-    if (Arrays.stream(p).anyMatch(x -> x == ParamLayout.FLOAT)) {
+    if (Arrays.stream(p).anyMatch(x -> x == BitWidthSet.FP32_BITS)) {
       return p;
     }
     int[] out = Arrays.copyOf(p, p.length + 1);
-    out[p.length] = ParamLayout.FLOAT;
+    out[p.length] = BitWidthSet.FP32_BITS;
     return out;
   }
 
@@ -144,7 +145,7 @@ public final class ModelBundles {
               String name = TensorNames.batchNorm(n, p, param);
               if (bundle.hasTensor(name)) {
                 copy(bundle.tensor(name).floats(), theta, layout.get(n, bnKind(param), p), name);
-              } else if (p != ParamLayout.FLOAT) {
+              } else if (p != BitWidthSet.FP32_BITS) {
                 throw new CorruptDataException("bundle lacks tensor " + name);
               }
             }

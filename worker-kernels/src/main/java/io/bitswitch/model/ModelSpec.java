@@ -1,5 +1,6 @@
 package io.bitswitch.model;
 
+import io.bitswitch.quant.BitWidthSet;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -46,7 +47,7 @@ public record ModelSpec(String architecture, String userConfigJson, int[] inputS
 
   /** Whether this is a quantized (not FP32-only) model. */
   public boolean quantized() {
-    return !(precisions.length == 1 && precisions[0] == ParamLayout.FLOAT);
+    return !(precisions.length == 1 && precisions[0] == BitWidthSet.FP32_BITS);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.bitswitch.model;
 
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizationPlan.Role;
+import io.bitswitch.quant.BitWidthSet;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,9 +22,6 @@ import java.util.Map;
  */
 public final class ParamLayout implements Serializable {
   private static final long serialVersionUID = 1L;
-
-  /** Precision value meaning floating point. */
-  public static final int FLOAT = 32;
 
   /** What a segment holds. */
   public enum Kind {
@@ -101,7 +99,7 @@ public final class ParamLayout implements Serializable {
    * {@code {32}} for an FP32 model).
    */
   public static ParamLayout of(QuantizationPlan plan, int[] precisions) {
-    boolean quantized = !(precisions.length == 1 && precisions[0] == FLOAT);
+    boolean quantized = !(precisions.length == 1 && precisions[0] == BitWidthSet.FP32_BITS);
     List<Segment> segs = new ArrayList<>();
     int off = 0;
     for (LayerInfo l : plan.layers()) {
@@ -110,8 +108,8 @@ public final class ParamLayout implements Serializable {
         for (int p : precisions) {
           sets.add(p);
         }
-        if (!sets.contains(FLOAT)) {
-          sets.add(FLOAT);
+        if (!sets.contains(BitWidthSet.FP32_BITS)) {
+          sets.add(BitWidthSet.FP32_BITS);
         }
         for (int p : sets) {
           for (Kind k : new Kind[] {Kind.BN_GAMMA, Kind.BN_BETA, Kind.BN_MEAN, Kind.BN_VAR}) {
@@ -161,7 +159,7 @@ public final class ParamLayout implements Serializable {
 
   /** Whether the model is quantized (not FP32-only). */
   public boolean quantized() {
-    return !(precisions.length == 1 && precisions[0] == FLOAT);
+    return !(precisions.length == 1 && precisions[0] == BitWidthSet.FP32_BITS);
   }
 
   /** The stored precision h (32 for an FP32 model). */

@@ -5,6 +5,7 @@ import io.bitswitch.model.ParamLayout.Segment;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizationPlan.Role;
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.quant.DoubleRounding;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,7 +156,7 @@ public final class QuantizedGraph {
       return true;
     }
     for (int b : layerBits) {
-      if (b != ParamLayout.FLOAT) {
+      if (b != BitWidthSet.FP32_BITS) {
         return false;
       }
     }
@@ -168,7 +169,7 @@ public final class QuantizedGraph {
    */
   public int bnPrecision(int i, int[] layerBits) {
     if (isFloat(layerBits) || bnOwner[i] < 0) {
-      return isFloat(layerBits) ? ParamLayout.FLOAT : layout.highest();
+      return isFloat(layerBits) ? BitWidthSet.FP32_BITS : layout.highest();
     }
     return layerBits[bnOwner[i]];
   }
@@ -294,7 +295,7 @@ public final class QuantizedGraph {
     for (Segment s : layout.segments()) {
       Segment src = switch (s.kind()) {
         case WEIGHT, BIAS, FLOAT_WEIGHT -> fpLayout.get(s.layer(), s.kind(), 0);
-        case BN_GAMMA, BN_BETA, BN_MEAN, BN_VAR -> fpLayout.get(s.layer(), s.kind(), ParamLayout.FLOAT);
+        case BN_GAMMA, BN_BETA, BN_MEAN, BN_VAR -> fpLayout.get(s.layer(), s.kind(), BitWidthSet.FP32_BITS);
         default -> null;
       };
       if (src != null) {
@@ -366,7 +367,7 @@ public final class QuantizedGraph {
             w = fq;
             aq.configure(bits, theta[layout.get(l.name(), Kind.ACT_SCALE, bits).offset()]);
           } else {
-            aq.configure(ActivationQuantizerImpl.FLOAT_BITS, 1f);
+            aq.configure(BitWidthSet.FP32_BITS, 1f);
           }
           write(layer.getParam("W"), w, l.weightOrder());
           if (l.hasBias()) {
@@ -597,7 +598,7 @@ public final class QuantizedGraph {
    * {@link QuantizationPlan#quantizedLayers()}: what LSQ initialises the activation scales from.
    */
   public List<float[]> activationQuantizerInputs(float[] theta, float[] x, int n) {
-    load(theta, ParamLayout.FLOAT, false);
+    load(theta, BitWidthSet.FP32_BITS, false);
     return quantizerInputs(x, n);
   }
 

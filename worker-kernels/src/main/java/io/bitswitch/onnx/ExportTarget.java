@@ -3,6 +3,7 @@ package io.bitswitch.onnx;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.bundle.Manifest;
+import io.bitswitch.quant.BitWidthSet;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -17,8 +18,6 @@ import java.util.stream.Collectors;
  * @param layerBits per-layer bit-widths of every quantized layer, or null when {@code bits} is given
  */
 public record ExportTarget(Integer bits, Map<String, Integer> layerBits) {
-  /** The bit-width of an FP32 model. */
-  public static final int FP32_BITS = Manifest.FP32_BITS;
 
   /** Exactly one of the two; copies {@code layerBits}. */
   public ExportTarget {
@@ -52,13 +51,13 @@ public record ExportTarget(Integer bits, Map<String, Integer> layerBits) {
   public Bundle deploy(Bundle source) {
     Manifest m = source.manifest();
     if (m.fp32()) {
-      if (bits == null || bits != FP32_BITS) {
+      if (bits == null || bits != BitWidthSet.FP32_BITS) {
         throw new InvalidInputException("the bundle is FP32 (bits [32]): it has no integer codes to export at "
             + describe() + "; export it with --bits 32");
       }
       return source;
     }
-    if (bits != null && bits == FP32_BITS) {
+    if (bits != null && bits == BitWidthSet.FP32_BITS) {
       throw new InvalidInputException("--bits 32 exports an FP32 bundle, but this bundle holds integer codes at bits "
           + m.bits() + "; choose one of " + allowed(m));
     }
@@ -78,7 +77,7 @@ public record ExportTarget(Integer bits, Map<String, Integer> layerBits) {
   /** {@code "4 bits"}, {@code "FP32"} or {@code "layer bits {conv2=8, ...}"}. */
   public String describe() {
     if (bits != null) {
-      return bits == FP32_BITS ? "FP32 (--bits 32)" : bits + " bits";
+      return bits == BitWidthSet.FP32_BITS ? "FP32 (--bits 32)" : bits + " bits";
     }
     return "layer bits " + new TreeMap<>(layerBits);
   }

@@ -30,6 +30,7 @@ import io.bitswitch.onnx.NetworkGraph.MaxPool;
 import io.bitswitch.onnx.NetworkGraph.Op;
 import io.bitswitch.onnx.NetworkGraph.QuantizeActivation;
 import io.bitswitch.quant.ActivationQuantizer;
+import io.bitswitch.quant.BitWidthSet;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -258,7 +259,7 @@ public final class OnnxWriter {
       if (l.kind() == LayerKind.FLOAT) {
         float[] w = bundle.tensor(TensorNames.weight(name)).floats();
         String init = floats(TensorNames.weight(name), l.shape(), w);
-        weights.add(new LayerWeight(name, Manifest.FP32_BITS, "FLOAT", w.length, 4L * w.length));
+        weights.add(new LayerWeight(name, BitWidthSet.FP32_BITS, "FLOAT", w.length, 4L * w.length));
         return init;
       }
       int b = bundle.bitsOf(name);
@@ -296,7 +297,7 @@ public final class OnnxWriter {
         String name = TensorNames.batchNorm(b.layer(), set, param);
         if (!bundle.hasTensor(name)) {
           throw new CorruptDataException("the bundle lacks BatchNorm tensor " + name + " of layer '" + b.layer()
-              + "' at " + (set == Manifest.FP32_BITS ? "FP32" : set + " bits"));
+              + "' at " + (set == BitWidthSet.FP32_BITS ? "FP32" : set + " bits"));
         }
         float[] v = bundle.tensor(name).floats();
         inputs.add(floats(name, new int[] {v.length}, v));
@@ -307,7 +308,7 @@ public final class OnnxWriter {
     /** The BatchNorm set of the owner's bit-width (QuantizedGraph.bnPrecision); FP32 for an FP32 model. */
     private int batchNormSet(BatchNorm b) {
       if (manifest.fp32()) {
-        return Manifest.FP32_BITS;
+        return BitWidthSet.FP32_BITS;
       }
       if (b.owner() == null) {
         return manifest.h();

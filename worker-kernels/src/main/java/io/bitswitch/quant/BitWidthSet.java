@@ -20,6 +20,12 @@ public final class BitWidthSet implements Serializable, Iterable<Integer> {
   public static final int MIN_BITS = 2;
   /** Largest supported bit-width; codes at h are stored as signed bytes. */
   public static final int MAX_BITS = 8;
+  /**
+   * The bit-width that stands for floating point, no quantization: an FP32 model's {@code bits}
+   * ({@code [32]}), the FP32 BatchNorm set, a pass or activation quantizer at full precision, the
+   * {@code "32"} accuracy key (docs/design/architecture.md §5). Never a member of a set.
+   */
+  public static final int FP32_BITS = 32;
 
   private final int[] descending;
 
@@ -50,19 +56,6 @@ public final class BitWidthSet implements Serializable, Iterable<Integer> {
       desc[i] = sorted[sorted.length - 1 - i];
     }
     return new BitWidthSet(desc);
-  }
-
-  /**
-   * A set with an explicitly named stored precision {@code h}, which must be the maximum of
-   * {@code bits}.
-   */
-  public static BitWidthSet withHighest(int h, int... bits) {
-    BitWidthSet set = of(bits);
-    if (set.highest() != h) {
-      throw new InvalidInputException("stored precision h=" + h + " must be the largest bit-width of "
-          + set + " (it is " + set.highest() + ")");
-    }
-    return set;
   }
 
   /**

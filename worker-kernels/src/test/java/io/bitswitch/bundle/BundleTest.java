@@ -78,7 +78,8 @@ class BundleTest {
     assertArrayEquals(tensorsOf(x), tensorsOf(y));
     assertArrayEquals(manifestOf(x), manifestOf(y));
     String json = new String(manifestOf(x), StandardCharsets.UTF_8);
-    assertTrue(json.startsWith("{\n  \"format_version\": 2,\n  \"producer\": \"bitswitch 0.1.0\",\n"), json);
+    assertTrue(json.startsWith("{\n  \"format_version\": 2,\n  \"producer\": \"" + Manifest.DEFAULT_PRODUCER + "\",\n"),
+        json);
     assertTrue(json.contains("\"accuracy\": {\n    \"8\": 0.88,\n    \"6\": 0.86,"), json);
     assertTrue(json.endsWith("}\n"));
     assertTrue(!json.contains("\r"));
@@ -302,7 +303,7 @@ class BundleTest {
     Bundle b = Bundle.decode(manifestOf(TestBundles.intH(1, 8, 6, 4, 2).encode()),
         tensorsOf(TestBundles.intH(1, 8, 6, 4, 2).encode()));
     String text = BundleInspector.describe(b);
-    assertTrue(text.contains("format version 2, written by bitswitch 0.1.0"), text);
+    assertTrue(text.contains("format version 2, written by " + Manifest.DEFAULT_PRODUCER), text);
     assertTrue(text.contains("architecture: test-cnn"), text);
     assertTrue(text.contains("bits:         [8, 6, 4, 2], stored h=8, rounding half-up-shift"), text);
     assertTrue(text.contains("accuracy:     8: 88.00%  6: 86.00%  4: 84.00%  2: 82.00%"), text);

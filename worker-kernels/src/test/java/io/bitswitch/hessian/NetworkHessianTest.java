@@ -7,6 +7,7 @@ import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizationPlan;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -45,7 +46,7 @@ class NetworkHessianTest {
             .activation(Activation.SOFTMAX).build(), "sum")
         .setOutputs("output").setInputTypes(InputType.convolutional(5, 5, 1)).build();
     QuantizationPlan plan = QuantizationPlan.of(Architectures.fromJson(conf.toJson(), 1, 5, 5));
-    return new QuantizedGraph(plan, ParamLayout.of(plan, new int[] {ParamLayout.FLOAT}), new int[] {1, 5, 5});
+    return new QuantizedGraph(plan, ParamLayout.of(plan, new int[] {BitWidthSet.FP32_BITS}), new int[] {1, 5, 5});
   }
 
   @Test
@@ -70,7 +71,7 @@ class NetworkHessianTest {
     }
     Hutchinson.Gradient gradient = point -> {
       float[] grad = new float[point.length];
-      g.trainPass(point, ParamLayout.FLOAT, x, y, N, grad, new double[g.bnStatsLength()]);
+      g.trainPass(point, BitWidthSet.FP32_BITS, x, y, N, grad, new double[g.bnStatsLength()]);
       double[] mean = new double[grad.length];
       for (int i = 0; i < grad.length; i++) {
         mean[i] = grad[i] / (double) N;

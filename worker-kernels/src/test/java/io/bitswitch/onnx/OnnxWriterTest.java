@@ -22,6 +22,7 @@ import io.bitswitch.model.NetworkGraphs;
 import io.bitswitch.model.ParamLayout;
 import io.bitswitch.model.QuantizationPlan;
 import io.bitswitch.model.QuantizedGraph;
+import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.quant.DoubleRounding;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,7 +63,7 @@ class OnnxWriterTest {
     float[] theta = g.initialParameters();
     int n = 8;
     float[] x = normalised(pixels(n, shape, seed), n);
-    if (bits[0] != ParamLayout.FLOAT) {
+    if (bits[0] != BitWidthSet.FP32_BITS) {
       g.initActivationScales(theta, x, n);
     }
     Random r = new Random(seed);
@@ -110,7 +111,7 @@ class OnnxWriterTest {
     int[] config = new int[g.quantizedLayers().size()];
     for (int q = 0; q < config.length; q++) {
       String layer = g.quantizedLayers().get(q).name();
-      config[q] = m.fp32() ? ParamLayout.FLOAT : layerBits != null ? layerBits.get(layer) : bundle.bitsOf(layer);
+      config[q] = m.fp32() ? BitWidthSet.FP32_BITS : layerBits != null ? layerBits.get(layer) : bundle.bitsOf(layer);
     }
     g.load(theta, config, false);
     float[] x = normalised(pixels, n);

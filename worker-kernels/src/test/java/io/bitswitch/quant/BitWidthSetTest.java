@@ -61,7 +61,6 @@ class BitWidthSetTest {
     assertEquals(4, one.lowest());
     assertEquals(1, one.size());
     assertEquals(one, BitWidthSet.of(4));
-    assertEquals(one, BitWidthSet.withHighest(4, 4));
     assertEquals(BitWidthSet.of(2), BitWidthSet.parse("[2]"));
     assertEquals(BitWidthSet.of(8), BitWidthSet.parse("8"));
   }
@@ -111,14 +110,5 @@ class BitWidthSetTest {
     assertMessage(assertThrows(InvalidInputException.class, () -> BitWidthSet.parse("[]")), "empty");
     assertMessage(assertThrows(InvalidInputException.class, () -> BitWidthSet.parse("  ")), "empty");
     assertThrows(InvalidInputException.class, () -> BitWidthSet.parse(null));
-  }
-
-  @Test
-  void withHighestRequiresTheMaximum() {
-    assertEquals(BitWidthSet.of(8, 4, 2), BitWidthSet.withHighest(8, 2, 4, 8));
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> BitWidthSet.withHighest(6, 8, 6, 4));
-    assertMessage(e, "h=6", "8");
-    e = assertThrows(InvalidInputException.class, () -> BitWidthSet.withHighest(8, 6, 4));
-    assertMessage(e, "h=8", "6");
   }
 }

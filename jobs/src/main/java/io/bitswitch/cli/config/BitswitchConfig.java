@@ -48,7 +48,7 @@ public final class BitswitchConfig {
   private final ModelOptions model;
   private final DataOptions data;
   private final PretrainOptions pretrain;
-  private final TrainOptions train;
+  private final JointTrainingOptions train;
   private final SensitivityOptions sensitivity;
   private final SupernetOptions supernet;
   private final SearchOptions search;
@@ -90,7 +90,7 @@ public final class BitswitchConfig {
         r.positiveInt("bitswitch.pretrain.batch-size"),
         r.positiveDouble("bitswitch.pretrain.lr"),
         r.nonNegativeDouble("bitswitch.pretrain.weight-decay"));
-    this.train = new TrainOptions(
+    this.train = new JointTrainingOptions(
         r.bits("bitswitch.train.bits"),
         r.positiveInt("bitswitch.train.epochs"),
         r.positiveInt("bitswitch.train.batch-size"),
@@ -209,7 +209,7 @@ public final class BitswitchConfig {
   }
 
   /** {@code bitswitch.train}. */
-  public TrainOptions train() {
+  public JointTrainingOptions train() {
     return train;
   }
 

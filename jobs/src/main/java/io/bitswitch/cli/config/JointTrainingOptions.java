@@ -3,13 +3,15 @@ package io.bitswitch.cli.config;
 import io.bitswitch.quant.BitWidthSet;
 
 /**
- * One-shot joint multi-precision quantization-aware training ({@code bitswitch.train}).
+ * One-shot joint multi-precision quantization-aware training ({@code bitswitch.train}), as configured;
+ * {@code Runs.trainOptions} turns it into the trainer's {@link io.bitswitch.train.TrainOptions}.
  *
  * @param bits the candidate bit-widths B; the largest is the stored precision h
  * @param epochs passes over the training data, at least 1
  * @param batchSize global mini-batch size, at least 1
  * @param learningRate Adam base learning rate of weights and BatchNorm parameters, positive
- * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient), at least 0
+ * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient, not
+ *     decoupled as in AdamW), at least 0
  * @param alrs whether the quantization scales' learning rates are scaled per bit-width (ALRS)
  * @param updateMode sequential (one distributed round and update per bit-width) or averaged (one round per step)
  * @param scaleParam how the quantization scales are parameterised for the optimiser
@@ -20,7 +22,7 @@ import io.bitswitch.quant.BitWidthSet;
  * @param checkpointEvery steps between resumable checkpoints; 0 disables periodic checkpoints
  * @param logEvery steps between progress log lines when the output is not a terminal, at least 1
  */
-public record TrainOptions(
+public record JointTrainingOptions(
     BitWidthSet bits,
     int epochs,
     int batchSize,

@@ -1,4 +1,4 @@
-package io.bitswitch.train;
+package io.bitswitch.evaluate;
 
 import io.bitswitch.data.Shard;
 import io.bitswitch.model.ModelSpec;
@@ -8,7 +8,12 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
-/** Test accuracy of θ at several precisions, computed over Spark (one task per shard). */
+/**
+ * Test accuracy of θ at several precisions or per-layer configurations, computed over Spark (one
+ * task per shard). Used by the training stages (the accuracies a bundle is published with), the
+ * {@code evaluate} stage and the subnet search; it depends on the model and data only, so the
+ * search need not depend on training (docs/design/architecture.md §1).
+ */
 public final class Evaluator {
   private Evaluator() {}
 

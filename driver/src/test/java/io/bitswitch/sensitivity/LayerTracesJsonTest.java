@@ -9,29 +9,29 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JSON form of a sensitivity result ({@code sensitivity.json}, a manifest's {@code sensitivity}
+ * The JSON form of layer traces ({@code sensitivity.json}, a manifest's {@code sensitivity}
  * section): snake_case keys, and the camelCase keys of older files still read
  * (docs/design/architecture.md §5).
  */
-class SensitivityJsonTest {
-  private static final SensitivityAnalysis.Result RESULT = new SensitivityAnalysis.Result("fmnist-cnn", "fp32", 512,
+class LayerTracesJsonTest {
+  private static final LayerTraces RESULT = new LayerTraces("fmnist-cnn", "fp32", 512,
       2, 7, 30, 100, 1e-3, true, 1e-3, 4e-5, List.of(
-          new SensitivityAnalysis.LayerTrace("conv2", 18432, 1.2, 6.5e-5, 0.2, 30, "sensitive"),
-          new SensitivityAnalysis.LayerTrace("fc1", 401408, 6.0, 1.5e-5, 0.5, 30, "insensitive")));
+          new LayerTraces.Layer("conv2", 18432, 1.2, 6.5e-5, 0.2, 30, "sensitive"),
+          new LayerTraces.Layer("fc1", 401408, 6.0, 1.5e-5, 0.5, 30, "insensitive")));
 
   @Test
   void writtenInSnakeCaseAndReadBack() {
-    Map<String, Object> json = SensitivityAnalysis.toJson(RESULT);
+    Map<String, Object> json = RESULT.toJson();
     assertTrue(json.containsKey("max_probes") && json.containsKey("mean_trace_per_param"), json::toString);
     Map<?, ?> layer = (Map<?, ?>) ((List<?>) json.get("layers")).get(0);
     assertEquals(List.of("name", "params", "trace", "trace_per_param", "std_error", "probes", "samples", "class"),
         List.copyOf(layer.keySet()));
-    assertEquals(RESULT, SensitivityAnalysis.fromJson(json, "test"));
+    assertEquals(RESULT, LayerTraces.fromJson(json, "test"));
   }
 
   @Test
   void olderCamelCaseResultsRead() {
-    Map<String, Object> json = new LinkedHashMap<>(SensitivityAnalysis.toJson(RESULT));
+    Map<String, Object> json = new LinkedHashMap<>(RESULT.toJson());
     json.put("maxProbes", json.remove("max_probes"));
     json.put("meanTracePerParam", json.remove("mean_trace_per_param"));
     List<Map<String, Object>> layers = new java.util.ArrayList<>();
@@ -43,6 +43,6 @@ class SensitivityJsonTest {
       layers.add(l);
     }
     json.put("layers", layers);
-    assertEquals(RESULT, SensitivityAnalysis.fromJson(json, "an older sensitivity.json"));
+    assertEquals(RESULT, LayerTraces.fromJson(json, "an older sensitivity.json"));
   }
 }

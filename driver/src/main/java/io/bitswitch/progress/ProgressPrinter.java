@@ -1,4 +1,4 @@
-package io.bitswitch.train;
+package io.bitswitch.progress;
 
 import java.io.PrintStream;
 import java.util.Locale;

@@ -1,0 +1,66 @@
+package io.bitswitch.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The small files of a run directory ({@code report.json}, {@code report.md}, {@code history.csv},
+ * {@code sensitivity.json}, {@code pareto.json}, ...; docs/design/architecture.md §5), written on
+ * any Hadoop file system. Each is written atomically: into a hidden temporary file beside it, then
+ * renamed over the destination, so a reader never sees half a file.
+ */
+public final class RunFiles {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private RunFiles() {}
+
+  /**
+   * Writes {@code value} as pretty JSON with a final newline.
+   *
+   * @return the URI written
+   */
+  public static String writeJson(String uri, Object value, Configuration conf) {
+    try {
+      return writeText(uri, JSON.writeValueAsString(value) + "\n", conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri, e);
+    }
+  }
+
+  /**
+   * Writes {@code text} as UTF-8, creating the parent directory if needed.
+   *
+   * @return the URI written
+   */
+  public static String writeText(String uri, String text, Configuration conf) {
+    Path dest = new Path(uri);
+    Path tmp = new Path(dest.getParent(), "." + dest.getName() + ".tmp-" + System.nanoTime());
+    try {
+      // The file system's own class (checksummed on local disk), as the run files have always been
+      // written; bundles and checkpoints go through StoreFs instead.
+      FileSystem fs = dest.getFileSystem(conf);
+      fs.mkdirs(dest.getParent());
+      try (FSDataOutputStream out = fs.create(tmp, false)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      if (fs.exists(dest) && !fs.delete(dest, false)) {
+        fs.delete(tmp, false);
+        throw new IOException("cannot replace " + dest);
+      }
+      if (!fs.rename(tmp, dest)) {
+        fs.delete(tmp, false);
+        throw new IOException("cannot rename " + tmp + " to " + dest);
+      }
+      return dest.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri, e);
+    }
+  }
+}
