@@ -99,7 +99,7 @@ for label, prefix in rows:
         print(f"| {label} | {n} | " + " | ".join(fmt(g[b]) for b in BITS) + " |")
 # The one-seed runs of experiments/results; single-precision and partition labels come from each run's config.
 singles = [("bitswitch FP32, He-normal initialisation", "fp32-he-normal"),
-           ("bitswitch `averaged` update mode", "averaged"),
+           ("bitswitch `averaged` update mode (measured at commit f51fd91, then removed: docs/design/method.md §4)", "averaged"),
            ("bitswitch in-place distillation (`train.distill=inplace`)", "distill"),
            (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-8"),
            (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-4"),

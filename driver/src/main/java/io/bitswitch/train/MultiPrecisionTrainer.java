@@ -31,12 +31,11 @@ import org.apache.spark.broadcast.Broadcast;
  * so the result does not depend on task timing (Spark's tree aggregation merges in completion
  * order, which would make float sums irreproducible).
  *
- * <p>{@link UpdateMode#SEQUENTIAL} (the default) runs one round per precision, high to low, and
- * updates after each: Adam at the cosine-annealed base rate for weights and BatchNorm, at the ALRS
- * rate λ_b for quantization scales, then the running BatchNorm statistics of set b; the next
- * precision's gradient is taken at the updated parameters. {@link UpdateMode#AVERAGED} takes every
- * precision's gradient in one round and then one Adam step per segment (see
- * {@code averagedUpdate}). No mode takes two optimiser steps on gradients from the same parameters.
+ * <p>A step runs one round per precision, high to low, and updates after each (the paper's loop,
+ * docs/design/method.md §4): Adam at the cosine-annealed base rate for weights and BatchNorm, at the
+ * ALRS rate λ_b for quantization scales, then the running BatchNorm statistics of set b; the next
+ * precision's gradient is taken at the updated parameters. No step takes two optimiser steps on
+ * gradients from the same parameters.
  *
  * <p>What a step's passes run is a {@link PassPlan}: by default one uniform pass per precision; the
  * HASB SuperNet stage (docs/design/method.md §6) gives each pass per-layer bit-widths. A mixed pass updates
@@ -229,34 +228,18 @@ public final class MultiPrecisionTrainer {
       int[][] configs = passPlan.configurations(step, epoch);
       double[] loss = new double[precisions.length];
       double[] scaleLr = new double[precisions.length];
-      if (options.updateMode() == UpdateMode.SEQUENTIAL) {
-        float[][] teachers = null;
-        for (int k = 0; k < precisions.length; k++) {
-          PassSums sums = round(shards, theta, new int[][] {configs[k]}, batches, inEpoch, epoch, seed, teachers);
-          teachers = sums.teachers;
-          loss[k] = sums.loss[0] / sums.examples;
-          float[] grad = mean(sums.gradient[0], sums.examples);
-          int[] config = configs[k];
-          double[] layerRates = scaleRates(grad, precisions[k], config, lr);
-          scaleLr[k] = layerRates[layerRates.length - 1];
-          adam.update(theta, grad, s -> driverGraph.activeIn(s, config),
-              s -> s.isScale() ? layerRates[layerIndex(s.layer())] : lr, options.weightDecay());
-          driverGraph.updateBatchNormStatistics(theta, config, sums.bnStats[0], options.bnMomentum());
-        }
-      } else {
-        PassSums sums = round(shards, theta, configs, batches, inEpoch, epoch, seed, null);
-        float[][] grads = new float[precisions.length][];
-        double[][] rates = new double[precisions.length][];
-        for (int k = 0; k < precisions.length; k++) {
-          loss[k] = sums.loss[k] / sums.examples;
-          grads[k] = mean(sums.gradient[k], sums.examples);
-          rates[k] = scaleRates(grads[k], precisions[k], configs[k], lr);
-          scaleLr[k] = rates[k][rates[k].length - 1];
-        }
-        averagedUpdate(theta, adam, configs, grads, rates, lr);
-        for (int k = 0; k < precisions.length; k++) {
-          driverGraph.updateBatchNormStatistics(theta, configs[k], sums.bnStats[k], options.bnMomentum());
-        }
+      float[][] teachers = null;
+      for (int k = 0; k < precisions.length; k++) {
+        PassSums sums = round(shards, theta, new int[][] {configs[k]}, batches, inEpoch, epoch, seed, teachers);
+        teachers = sums.teachers;
+        loss[k] = sums.loss[0] / sums.examples;
+        float[] grad = mean(sums.gradient[0], sums.examples);
+        int[] config = configs[k];
+        double[] layerRates = scaleRates(grad, precisions[k], config, lr);
+        scaleLr[k] = layerRates[layerRates.length - 1];
+        adam.update(theta, grad, s -> driverGraph.activeIn(s, config),
+            s -> s.isScale() ? layerRates[layerIndex(s.layer())] : lr, options.weightDecay());
+        driverGraph.updateBatchNormStatistics(theta, config, sums.bnStats[0], options.bnMomentum());
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       StepRecord rec = new StepRecord(step + 1, epoch, precisions, loss, lr, scaleLr,
@@ -394,50 +377,5 @@ public final class MultiPrecisionTrainer {
     }
     rates[q.size()] = Alrs.rate(lr, h, nominal, gBar);
     return rates;
-  }
-
-  /**
-   * The {@code averaged} update: one Adam step per segment from the passes that used it. Shared
-   * weights, biases and each precision's BatchNorm set take the mean of their passes' gradients at
-   * λ; an activation scale takes the mean of its passes' gradients at the mean of their ALRS rates;
-   * the shared weight scales take {@code Σ_k (λ_k/λ)·g_k / n} at λ, so each precision moves them as
-   * much as its ALRS rate allows.
-   */
-  private void averagedUpdate(float[] theta, Adam adam, int[][] configs, float[][] grads, double[][] rates, double lr) {
-    ParamLayout layout = driverGraph.layout();
-    float[] combined = new float[layout.size()];
-    Map<Segment, Double> segmentLr = new HashMap<>();
-    for (Segment s : layout.segments()) {
-      if (!s.trainable()) {
-        continue;
-      }
-      int used = 0;
-      double rateSum = 0;
-      for (int k = 0; k < configs.length; k++) {
-        if (!driverGraph.activeIn(s, configs[k])) {
-          continue;
-        }
-        used++;
-        double weight = 1;
-        if (s.isScale()) {
-          double rate = rates[k][layerIndex(s.layer())];
-          rateSum += rate;
-          if (s.kind() == Kind.WEIGHT_SCALE) {
-            weight = rate / lr;
-          }
-        }
-        for (int i = s.offset(), end = i + s.length(); i < end; i++) {
-          combined[i] += (float) (weight * grads[k][i]);
-        }
-      }
-      if (used == 0) {
-        continue;
-      }
-      for (int i = s.offset(), end = i + s.length(); i < end; i++) {
-        combined[i] /= used;
-      }
-      segmentLr.put(s, s.kind() == Kind.ACT_SCALE ? rateSum / used : lr);
-    }
-    adam.update(theta, combined, segmentLr::containsKey, segmentLr::get, options.weightDecay());
   }
 }

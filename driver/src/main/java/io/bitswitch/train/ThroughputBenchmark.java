@@ -92,7 +92,7 @@ public final class ThroughputBenchmark {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, threads, ds.normalization(), (long) batchSize * (steps + warmup));
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", shape, ds.numClasses(), 1, bits.descending());
-    TrainOptions options = new TrainOptions(1, batchSize, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
+    TrainOptions options = new TrainOptions(1, batchSize, 1e-3, 5e-5, true,
         ScaleParameterisation.LOG, Distillation.NONE, 0.1, 1, 1000);
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options);
     float[] theta = trainer.driverGraph().initialParameters();

@@ -9,7 +9,6 @@ package io.bitswitch.train;
  * @param weightDecay L2 weight decay added to the gradient of convolution and dense weights (not decoupled as in
  *     AdamW; not on scales, biases or BatchNorm)
  * @param alrs scale learning rates by ALRS; false gives λ_b = λ (the ablation)
- * @param updateMode how the bit-widths' gradients become updates
  * @param scales how the quantization scales are parameterised for the optimiser
  * @param distillation in-place distillation of the lower precisions, or {@link Distillation#NONE}
  * @param bnMomentum weight of the batch in the running BatchNorm statistics
@@ -17,19 +16,19 @@ package io.bitswitch.train;
  * @param logEvery steps between progress lines when not on a terminal
  */
 public record TrainOptions(int epochs, int batchSize, double learningRate, double weightDecay, boolean alrs,
-    UpdateMode updateMode, ScaleParameterisation scales, Distillation distillation, double bnMomentum, long seed,
+    ScaleParameterisation scales, Distillation distillation, double bnMomentum, long seed,
     int logEvery) {
 
   /** FP32 training (pretrain): no quantization settings apply. */
   public static TrainOptions floatingPoint(int epochs, int batchSize, double learningRate, double weightDecay,
       double bnMomentum, long seed, int logEvery) {
-    return new TrainOptions(epochs, batchSize, learningRate, weightDecay, false, UpdateMode.SEQUENTIAL,
+    return new TrainOptions(epochs, batchSize, learningRate, weightDecay, false,
         ScaleParameterisation.LOG, Distillation.NONE, bnMomentum, seed, logEvery);
   }
 
   /** These options with {@code epochs} passes instead (the SuperNet's E with the joint stage's settings). */
   public TrainOptions withEpochs(int otherEpochs) {
-    return new TrainOptions(otherEpochs, batchSize, learningRate, weightDecay, alrs, updateMode, scales, distillation,
+    return new TrainOptions(otherEpochs, batchSize, learningRate, weightDecay, alrs, scales, distillation,
         bnMomentum, seed, logEvery);
   }
 }

@@ -115,7 +115,7 @@ class PrometheusIntegrationTest {
     String job = "bitswitch-it";
     InetSocketAddress live = new InetSocketAddress(InetAddress.getLoopbackAddress(), livePort);
     StageSetup setup = new StageSetup("fmnist-cnn", "", 3, DATA, 2, 1024, 200, 100);
-    TrainOptions options = new TrainOptions(1, 64, 2e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
+    TrainOptions options = new TrainOptions(1, 64, 2e-3, 5e-5, true,
         io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 3, 1000);
     Checkpointing checkpointing = new Checkpointing(dir.resolve("state").toUri().toString(), 8, false);
     long trainedExamples;

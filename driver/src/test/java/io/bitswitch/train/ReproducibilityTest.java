@@ -21,7 +21,7 @@ class ReproducibilityTest {
     SparkSession spark = SparkSessions.create(master, "bitswitch-repro", Map.of());
     try {
       StageSetup setup = new StageSetup("fmnist-cnn", "", 5, TrainingPipelineTest.DATA, 2, 512, 200, 100);
-      TrainOptions options = new TrainOptions(1, 64, 1e-3, 5e-5, true, io.bitswitch.train.UpdateMode.SEQUENTIAL,
+      TrainOptions options = new TrainOptions(1, 64, 1e-3, 5e-5, true,
         io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.1, 5, 1000);
       Bundle b = TrainStage.run(new StageContext(spark, setup, TrainingPipelineTest.QUIET), options,
           BitWidthSet.of(8, 4), null, dir.resolve(name).toUri().toString(), Checkpointing.NONE).bundle();

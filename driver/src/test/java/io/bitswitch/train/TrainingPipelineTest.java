@@ -58,12 +58,8 @@ class TrainingPipelineTest {
   }
 
   static TrainOptions options(int epochs) {
-    return options(epochs, UpdateMode.SEQUENTIAL);
-  }
-
-  static TrainOptions options(int epochs, UpdateMode mode) {
-    return new TrainOptions(epochs, 64, 2e-3, 5e-5, true, mode, ScaleParameterisation.LOG, Distillation.NONE, 0.1,
-        3, 1000);
+    return new TrainOptions(epochs, 64, 2e-3, 5e-5, true, ScaleParameterisation.LOG, Distillation.NONE, 0.1, 3,
+        1000);
   }
 
   @Test
@@ -110,11 +106,7 @@ class TrainingPipelineTest {
   }
 
   @Test
-  void averagedModeRunsAndSingleBitIsOrdinaryQat() {
-    String q = dir.resolve("averaged").toUri().toString();
-    StageOutcome out = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1, UpdateMode.AVERAGED),
-        BitWidthSet.of(4, 2), null, q, Checkpointing.NONE);
-    assertEquals(8, out.history().size());
+  void singleBitIsOrdinaryQat() {
     String single = dir.resolve("single").toUri().toString();
     StageOutcome one = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(4), null,
         single, Checkpointing.NONE);
@@ -207,7 +199,7 @@ class TrainingPipelineTest {
 
   @Test
   void resnet20AndAUserMultiLayerConfigurationEachTrainAFewSteps() {
-    TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL, ScaleParameterisation.LOG,
+    TrainOptions opts = new TrainOptions(1, 32, 1e-3, 5e-5, true, ScaleParameterisation.LOG,
         Distillation.NONE, 0.1, 3, 1000);
     StageSetup resnetSetup = new StageSetup("resnet20", "", 3, DATA, 2, 96, 64, 64);
     StageOutcome resnet = TrainStage.run(new StageContext(spark, resnetSetup, QUIET), opts, BitWidthSet.of(8, 4), null,

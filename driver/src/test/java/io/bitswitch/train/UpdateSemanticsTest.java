@@ -49,9 +49,9 @@ class UpdateSemanticsTest {
     spark.stop();
   }
 
-  private static TrainOptions options(UpdateMode mode) {
+  private static TrainOptions options() {
     // ALRS off, so every scale moves at λ and the reference needs no ALRS of its own.
-    return new TrainOptions(1, BATCH, LR, WD, false, mode, ScaleParameterisation.LOG, Distillation.NONE, 0.1,
+    return new TrainOptions(1, BATCH, LR, WD, false, ScaleParameterisation.LOG, Distillation.NONE, 0.1,
         SEED, 1000);
   }
 
@@ -99,7 +99,7 @@ class UpdateSemanticsTest {
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), (long) BATCH * steps);
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, SEED, BITS);
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options(UpdateMode.SEQUENTIAL));
+    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(sc, spec, options());
     QuantizedGraph g = spec.build();
     ParamLayout layout = g.layout();
     float[] theta0 = g.initialParameters();
@@ -175,30 +175,12 @@ class UpdateSemanticsTest {
   }
 
   @Test
-  void averagedStepUpdatesEverySegmentOncePerStep() {
-    Dataset ds = Datasets.open(spark, "/usr/share/datasets/fashion-mnist");
-    int steps = 3;
-    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), (long) BATCH * steps);
-    ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, SEED, BITS);
-    MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()),
-        spec, options(UpdateMode.AVERAGED));
-    ParamLayout layout = trainer.layout();
-    float[] theta = trainer.driverGraph().initialParameters();
-    Adam adam = new Adam(layout, ScaleParameterisation.LOG);
-    trainer.train(shards, theta, true, 0, adam, step -> { });
-    for (Segment s : layout.segments()) {
-      boolean used = s.trainable() && s.precision() != BitWidthSet.FP32_BITS;
-      assertEquals(used ? steps : 0, adam.steps(s), s.toString());
-    }
-  }
-
-  @Test
   void distillationTeachesTheNextRoundWithTheHighestPrecisionsSoftmaxOfTheSameSlice() {
     Dataset ds = Datasets.open(spark, "/usr/share/datasets/fashion-mnist");
     JavaRDD<Shard> shards = ds.shards(Split.TRAIN, 2, ds.normalization(), BATCH);
     ModelSpec spec = new ModelSpec("fmnist-cnn", "", ds.inputShape().toArray(), 10, SEED, BITS);
     Distillation distill = new Distillation(0.4, 2.0);
-    TrainOptions options = new TrainOptions(1, BATCH, LR, WD, false, UpdateMode.SEQUENTIAL, ScaleParameterisation.LOG,
+    TrainOptions options = new TrainOptions(1, BATCH, LR, WD, false, ScaleParameterisation.LOG,
         distill, 0.1, SEED, 1000);
     MultiPrecisionTrainer trainer = new MultiPrecisionTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()),
         spec, options);

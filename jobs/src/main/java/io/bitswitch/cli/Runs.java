@@ -130,7 +130,7 @@ final class Runs {
     Distillation distillation = t.distill() == DistillMode.INPLACE
         ? new Distillation(t.distillWeight(), t.distillTemperature()) : Distillation.NONE;
     return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(), t.alrs(),
-        t.updateMode().mode(), t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
+        t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
         t.logEvery());
   }
 

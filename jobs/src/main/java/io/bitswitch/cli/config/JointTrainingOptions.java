@@ -13,7 +13,7 @@ import io.bitswitch.quant.BitWidthSet;
  * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient, not
  *     decoupled as in AdamW), at least 0
  * @param alrs whether the quantization scales' learning rates are scaled per bit-width (ALRS)
- * @param updateMode sequential (one distributed round and update per bit-width) or averaged (one round per step)
+ * @param updateMode sequential, the only mode: one distributed round and one update per bit-width
  * @param scaleParam how the quantization scales are parameterised for the optimiser
  * @param distill whether lower precisions also learn from the highest one's softmax
  * @param distillWeight share α of the distillation term, in (0, 1)

@@ -143,8 +143,8 @@ class BitswitchConfigTest {
   void badEnumValuesListTheAllowedOnes() {
     assertEquals("bitswitch.model.architecture must be one of fmnist-cnn, resnet20, custom, got 'vgg'",
         refusedWithSets("model.architecture=vgg"));
-    assertEquals("bitswitch.train.update-mode must be one of sequential, averaged, got 'lazy'",
-        refusedWithSets("train.update-mode=lazy"));
+    assertEquals("bitswitch.train.update-mode must be one of sequential, got 'averaged'",
+        refusedWithSets("train.update-mode=averaged"));
     assertEquals("bitswitch.train.scale-param must be one of linear, log, got 'exp'",
         refusedWithSets("train.scale-param=exp"));
     assertEquals("bitswitch.train.distill must be one of none, inplace, got 'teacher'",
