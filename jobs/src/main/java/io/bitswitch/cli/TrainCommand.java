@@ -77,17 +77,10 @@ public final class TrainCommand extends BitswitchCommand {
       Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
       String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
       Optional<String> latest = Pointer.readLatest(out, hadoop);
-      if (!resume && BundleStore.exists(bundleDir, hadoop) && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
-        // A rerun of a finished run id does nothing: scheduled jobs may retry.
-        stderr().println("run " + runId + " is complete already; nothing to do");
-        stdout().println(runDir);
-        boolean gatesFailed = Runs.gatesFailed(runDir, hadoop);
-        metrics.gatesChecked(!gatesFailed);
-        if (gatesFailed) {
-          return GATES_FAILED;
-        }
-        metrics.succeeded();
-        return 0;
+      boolean published = BundleStore.exists(bundleDir, hadoop);
+      if (published && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
+        // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
+        return finishComplete(out, runId, runDir, hadoop, metrics);
       }
       String init = start == null ? null : start.initBundle;
       if (start != null && start.warmStart != null) {
@@ -103,8 +96,18 @@ public final class TrainCommand extends BitswitchCommand {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
           config.train().checkpointEvery(), resume);
-      StageOutcome outcome = TrainStage.run(new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics)),
-          Runs.trainOptions(config), config.train().bits(), init, bundleDir, checkpointing);
+      StageContext ctx = new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics));
+      StageOutcome outcome;
+      if (published) {
+        // Killed between publishing and the run files: the bundle is the training's result, so
+        // finish from it instead of training again (docs/design/architecture.md §5, "Finishing a run").
+        stderr().println("run " + runId + ": bundle published but " + Runs.REPORT_FILE
+            + " missing; finishing from the published bundle without training");
+        outcome = TrainStage.evaluatePublished(ctx, config.train().bits(), bundleDir);
+      } else {
+        outcome = TrainStage.run(ctx, Runs.trainOptions(config), config.train().bits(), init, bundleDir,
+            checkpointing);
+      }
       metrics.recordAccuracy(outcome.accuracy());
       QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
           config.gates().maxRegression());
@@ -112,8 +115,12 @@ public final class TrainCommand extends BitswitchCommand {
       RunReport.Fields fields = new RunReport.Fields().stage("train").sizes(Runs.sizes(outcome.bundle()))
           .bits(config.train().bits().descending()).init(init == null ? "scratch" : init)
           .previousLatest(latest.orElse("")).gates(reportGates(gates)).latestMoved(gates.passed())
-          .trainExamples(outcome.trainExamples()).seconds(outcome.seconds())
-          .scaleDrift(ScaleDrift.of(outcome.scaleDrift()));
+          .trainExamples(outcome.trainExamples());
+      if (published) {
+        fields.put(RECOVERED, recoveredParts());
+      } else {
+        fields.seconds(outcome.seconds()).scaleDrift(ScaleDrift.of(outcome.scaleDrift()));
+      }
       if (!singlePrecision.isEmpty()) {
         fields.singlePrecisionBaselines(singlePrecision);
       }
@@ -131,6 +138,45 @@ public final class TrainCommand extends BitswitchCommand {
     }
     stdout().println(runDir);
     return 0;
+  }
+
+  /**
+   * A rerun of a run id whose bundle and {@code report.json} exist: the run files are complete
+   * ({@code report.json} is written last), so only the {@code latest} pointer can be missing. It is
+   * missing when the report says the gates passed and the pointer still names the run the report
+   * saw as latest before; a pointer that names another run was moved by a later run and stays.
+   */
+  private int finishComplete(String out, String runId, String runDir, Configuration hadoop, JobMetrics metrics) {
+    boolean gatesFailed = Runs.gatesFailed(runDir, hadoop);
+    metrics.gatesChecked(!gatesFailed);
+    if (gatesFailed) {
+      stderr().println("run " + runId + " is complete already; nothing to do");
+      stdout().println(runDir);
+      return GATES_FAILED;
+    }
+    String before = Runs.previousLatest(runDir, hadoop);
+    Optional<String> latest = Pointer.readLatest(out, hadoop);
+    if (!latest.equals(Optional.of(runId)) && latest.orElse("").equals(before)) {
+      Pointer.writeLatest(out, runId, hadoop);
+      stderr().println("run " + runId + " was complete but for the 'latest' pointer; 'latest' now names it");
+    } else {
+      stderr().println("run " + runId + " is complete already; nothing to do");
+    }
+    metrics.succeeded();
+    stdout().println(runDir);
+    return 0;
+  }
+
+  /** Report field of a run finished from its published bundle: which parts were recovered, which are lost. */
+  static final String RECOVERED = "recovered";
+
+  /** What a report finished from the published bundle says about itself (docs/design/architecture.md §5). */
+  private static Map<String, Object> recoveredParts() {
+    Map<String, Object> parts = new java.util.LinkedHashMap<>();
+    parts.put("from", "published bundle");
+    parts.put("accuracy", "evaluated again on the published bundle");
+    parts.put("missing", List.of("history", "scale_drift", "seconds"));
+    return parts;
   }
 
   /** The gates' verdict as the report holds it. */
