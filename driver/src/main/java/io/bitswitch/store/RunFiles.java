@@ -7,6 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -35,7 +39,8 @@ public final class RunFiles {
   }
 
   /**
-   * Writes {@code text} as UTF-8, creating the parent directory if needed.
+   * Writes {@code text} as UTF-8, creating the parent directory if needed. A file that exists is
+   * replaced atomically where the file system can (local, HDFS): a failure leaves the old content.
    *
    * @return the URI written
    */
@@ -50,17 +55,35 @@ public final class RunFiles {
       try (FSDataOutputStream out = fs.create(tmp, false)) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
-      if (fs.exists(dest) && !fs.delete(dest, false)) {
-        fs.delete(tmp, false);
-        throw new IOException("cannot replace " + dest);
-      }
-      if (!fs.rename(tmp, dest)) {
-        fs.delete(tmp, false);
-        throw new IOException("cannot rename " + tmp + " to " + dest);
+      try {
+        replace(fs, tmp, dest, conf);
+      } catch (IOException | RuntimeException e) {
+        StoreFs.deleteQuietly(fs, tmp);
+        throw e;
       }
       return dest.toString();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + uri, e);
+    }
+  }
+
+  /**
+   * Moves {@code tmp} over {@code dest}. The old file is never deleted first, so a failure in
+   * between cannot lose both: on local disks rename(2) replaces the target atomically, on HDFS
+   * {@link FileContext#rename} with {@code OVERWRITE} does. Object stores (rename is a copy)
+   * delete and copy, as they can do nothing better.
+   */
+  private static void replace(FileSystem fs, Path tmp, Path dest, Configuration conf) throws IOException {
+    boolean local = fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem;
+    if (local || !fs.exists(dest)) {
+      StoreFs.rename(fs, tmp, dest);
+    } else if (new StoreFs.Located(fs, dest).renameIsAtomic()) {
+      FileContext.getFileContext(fs.getUri(), conf).rename(tmp, dest, Options.Rename.OVERWRITE);
+    } else {
+      if (!fs.delete(dest, false)) {
+        throw new IOException("cannot replace " + dest);
+      }
+      StoreFs.rename(fs, tmp, dest);
     }
   }
 }
