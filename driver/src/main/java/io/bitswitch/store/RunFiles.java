@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -35,6 +36,20 @@ public final class RunFiles {
       return writeText(uri, JSON.writeValueAsString(value) + "\n", conf);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + uri, e);
+    }
+  }
+
+  /**
+   * Reads a UTF-8 text file.
+   *
+   * @throws UncheckedIOException when it cannot be read
+   */
+  public static String readText(String uri, Configuration conf) {
+    Path file = new Path(uri);
+    try (FSDataInputStream in = file.getFileSystem(conf).open(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri, e);
     }
   }
 

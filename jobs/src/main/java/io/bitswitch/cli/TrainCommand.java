@@ -5,10 +5,12 @@ import io.bitswitch.report.RunReport;
 import io.bitswitch.report.Gates;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
+import io.bitswitch.cli.config.ConfigChanges;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.Pointer;
+import io.bitswitch.store.RunFiles;
 import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Checkpointing;
 import io.bitswitch.train.QualityGates;
@@ -21,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
@@ -82,6 +86,7 @@ public final class TrainCommand extends BitswitchCommand {
         // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
         return finishComplete(out, runId, runDir, hadoop, metrics);
       }
+      recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
       String init = start == null ? null : start.initBundle;
       if (start != null && start.warmStart != null) {
         init = start.warmStart.equals(Pointer.LATEST)
@@ -165,6 +170,46 @@ public final class TrainCommand extends BitswitchCommand {
     metrics.succeeded();
     stdout().println(runDir);
     return 0;
+  }
+
+  /**
+   * Keys that cannot change what {@code train} produces, so a resumed or retried run may change
+   * them: logging, the checkpoint cadence (a resume continues bit-identically whatever it is),
+   * metrics, and the sections of the other commands. Spark settings and {@code --master} are not
+   * configuration keys.
+   */
+  static boolean cannotChangeTraining(String key) {
+    return key.equals("bitswitch.train.log-every") || key.equals("bitswitch.train.checkpoint-every")
+        || Stream.of("metrics", "pretrain", "sensitivity", "supernet", "search", "demo")
+            .anyMatch(section -> key.startsWith("bitswitch." + section + "."));
+  }
+
+  /**
+   * Records the effective configuration in {@code <run>/state/config.conf} when training starts,
+   * before the first checkpoint; a run that continues ({@code --resume}, or the retry of a run
+   * killed after publishing) is refused when its settings differ from the recorded ones in a key
+   * that can change the result (docs/design/architecture.md §5, "Training state").
+   *
+   * @throws InvalidInputException naming every changed key with its recorded and current value
+   */
+  private void recordOrCheckSettings(String runId, String runDir, BitswitchConfig config, boolean continues,
+      Configuration hadoop) {
+    String recorded = Runs.child(Runs.child(runDir, Runs.STATE_DIR), Runs.CONFIG_FILE);
+    if (continues && Runs.exists(recorded, hadoop)) {
+      List<ConfigChanges.Change> changes = ConfigChanges.between(RunFiles.readText(recorded, hadoop),
+          config.toHocon(), TrainCommand::cannotChangeTraining);
+      if (!changes.isEmpty()) {
+        throw new InvalidInputException("run " + runId + " was started with other settings (" + recorded + "): "
+            + changes.stream().map(ConfigChanges.Change::toString).collect(Collectors.joining(", "))
+            + "; continue it with the recorded settings, or train under a new run id");
+      }
+      return;
+    }
+    if (continues) {
+      // A run started before settings were recorded: record them now, so later resumes are checked.
+      stderr().println("run " + runId + " has no recorded settings (" + recorded + "); recording the current ones");
+    }
+    RunFiles.writeText(recorded, config.toHocon(), hadoop);
   }
 
   /** Report field of a run finished from its published bundle: which parts were recovered, which are lost. */
