@@ -8,10 +8,6 @@ import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileContext;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Options;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -71,7 +67,7 @@ public final class RunFiles {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
       try {
-        replace(fs, tmp, dest, conf);
+        StoreFs.replace(fs, tmp, dest, conf);
       } catch (IOException | RuntimeException e) {
         StoreFs.deleteQuietly(fs, tmp);
         throw e;
@@ -79,26 +75,6 @@ public final class RunFiles {
       return dest.toString();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + uri, e);
-    }
-  }
-
-  /**
-   * Moves {@code tmp} over {@code dest}. The old file is never deleted first, so a failure in
-   * between cannot lose both: on local disks rename(2) replaces the target atomically, on HDFS
-   * {@link FileContext#rename} with {@code OVERWRITE} does. Object stores (rename is a copy)
-   * delete and copy, as they can do nothing better.
-   */
-  private static void replace(FileSystem fs, Path tmp, Path dest, Configuration conf) throws IOException {
-    boolean local = fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem;
-    if (local || !fs.exists(dest)) {
-      StoreFs.rename(fs, tmp, dest);
-    } else if (new StoreFs.Located(fs, dest).renameIsAtomic()) {
-      FileContext.getFileContext(fs.getUri(), conf).rename(tmp, dest, Options.Rename.OVERWRITE);
-    } else {
-      if (!fs.delete(dest, false)) {
-        throw new IOException("cannot replace " + dest);
-      }
-      StoreFs.rename(fs, tmp, dest);
     }
   }
 }

@@ -11,6 +11,7 @@ import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.Pointer;
 import io.bitswitch.store.RunFiles;
+import io.bitswitch.store.RunLock;
 import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Checkpointing;
 import io.bitswitch.train.QualityGates;
@@ -19,6 +20,7 @@ import io.bitswitch.train.StageOutcome;
 import io.bitswitch.train.TrainStage;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,67 +80,71 @@ public final class TrainCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
-      String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
-      Optional<String> latest = Pointer.readLatest(out, hadoop);
-      boolean published = BundleStore.exists(bundleDir, hadoop);
-      if (published && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
-        // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
-        return finishComplete(out, runId, runDir, hadoop, metrics);
-      }
-      recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
-      String init = start == null ? null : start.initBundle;
-      if (start != null && start.warmStart != null) {
-        init = start.warmStart.equals(Pointer.LATEST)
-            ? Runs.child(Runs.runDir(out, latest.orElseThrow(() -> new InvalidInputException(
-                "--warm-start latest: no 'latest' pointer under " + out + " (no run has been published yet)"))),
-                Runs.BUNDLE_DIR)
-            : start.warmStart;
-      }
-      Map<String, Double> previous = latest.isPresent()
-          ? BundleStore.read(Runs.child(Runs.runDir(out, latest.get()), Runs.BUNDLE_DIR), hadoop).manifest().accuracy()
-          : Map.of();
-      // Progress goes to stderr: stdout carries only the run directory, for scripts.
-      Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
-          config.train().checkpointEvery(), resume);
-      StageContext ctx = new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics));
-      StageOutcome outcome;
-      if (published) {
-        // Killed between publishing and the run files: the bundle is the training's result, so
-        // finish from it instead of training again (docs/design/architecture.md §5, "Finishing a run").
-        stderr().println("run " + runId + ": bundle published but " + Runs.REPORT_FILE
-            + " missing; finishing from the published bundle without training");
-        outcome = TrainStage.evaluatePublished(ctx, config.train().bits(), bundleDir);
-      } else {
-        outcome = TrainStage.run(ctx, Runs.trainOptions(config), config.train().bits(), init, bundleDir,
-            checkpointing);
-      }
-      metrics.recordAccuracy(outcome.accuracy());
-      QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
-          config.gates().maxRegression());
-      metrics.gatesChecked(gates.passed());
-      RunReport.Fields fields = new RunReport.Fields().stage("train").sizes(Runs.sizes(outcome.bundle()))
-          .bits(config.train().bits().descending()).init(init == null ? "scratch" : init)
-          .previousLatest(latest.orElse("")).gates(reportGates(gates)).latestMoved(gates.passed())
-          .trainExamples(outcome.trainExamples());
-      if (published) {
-        fields.put(RECOVERED, recoveredParts());
-      } else {
-        fields.seconds(outcome.seconds()).scaleDrift(ScaleDrift.of(outcome.scaleDrift()));
-      }
-      if (!singlePrecision.isEmpty()) {
-        fields.singlePrecisionBaselines(singlePrecision);
-      }
-      Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
-      if (gates.passed()) {
-        Pointer.writeLatest(out, runId, hadoop);
-        // A run that failed its gates is not a success: the last-success timestamp keeps alerting.
-        metrics.succeeded();
-      } else {
-        stderr().println("bitswitch: quality gates failed, 'latest' stays at "
-            + latest.orElse("(none)") + ": " + gates.failures());
-        stdout().println(runDir);
-        return GATES_FAILED;
+      // One writer per run id: a second train on it is refused, a dead one's lock taken over
+      // (docs/design/architecture.md §5, "Lock").
+      try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop)) {
+        Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
+        String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
+        Optional<String> latest = Pointer.readLatest(out, hadoop);
+        boolean published = BundleStore.exists(bundleDir, hadoop);
+        if (published && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
+          // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
+          return finishComplete(out, runId, runDir, hadoop, metrics);
+        }
+        recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
+        String init = start == null ? null : start.initBundle;
+        if (start != null && start.warmStart != null) {
+          init = start.warmStart.equals(Pointer.LATEST)
+              ? Runs.child(Runs.runDir(out, latest.orElseThrow(() -> new InvalidInputException(
+                  "--warm-start latest: no 'latest' pointer under " + out + " (no run has been published yet)"))),
+                  Runs.BUNDLE_DIR)
+              : start.warmStart;
+        }
+        Map<String, Double> previous = latest.isPresent()
+            ? BundleStore.read(Runs.child(Runs.runDir(out, latest.get()), Runs.BUNDLE_DIR), hadoop).manifest().accuracy()
+            : Map.of();
+        // Progress goes to stderr: stdout carries only the run directory, for scripts.
+        Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),
+            config.train().checkpointEvery(), resume);
+        StageContext ctx = new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics));
+        StageOutcome outcome;
+        if (published) {
+          // Killed between publishing and the run files: the bundle is the training's result, so
+          // finish from it instead of training again (docs/design/architecture.md §5, "Finishing a run").
+          stderr().println("run " + runId + ": bundle published but " + Runs.REPORT_FILE
+              + " missing; finishing from the published bundle without training");
+          outcome = TrainStage.evaluatePublished(ctx, config.train().bits(), bundleDir);
+        } else {
+          outcome = TrainStage.run(ctx, Runs.trainOptions(config), config.train().bits(), init, bundleDir,
+              checkpointing);
+        }
+        metrics.recordAccuracy(outcome.accuracy());
+        QualityGates.Result gates = QualityGates.check(outcome.accuracy(), config.gates().minAccuracy(), previous,
+            config.gates().maxRegression());
+        metrics.gatesChecked(gates.passed());
+        RunReport.Fields fields = new RunReport.Fields().stage("train").sizes(Runs.sizes(outcome.bundle()))
+            .bits(config.train().bits().descending()).init(init == null ? "scratch" : init)
+            .previousLatest(latest.orElse("")).gates(reportGates(gates)).latestMoved(gates.passed())
+            .trainExamples(outcome.trainExamples());
+        if (published) {
+          fields.put(RECOVERED, recoveredParts());
+        } else {
+          fields.seconds(outcome.seconds()).scaleDrift(ScaleDrift.of(outcome.scaleDrift()));
+        }
+        if (!singlePrecision.isEmpty()) {
+          fields.singlePrecisionBaselines(singlePrecision);
+        }
+        Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config, hadoop);
+        if (gates.passed()) {
+          Pointer.writeLatest(out, runId, hadoop);
+          // A run that failed its gates is not a success: the last-success timestamp keeps alerting.
+          metrics.succeeded();
+        } else {
+          stderr().println("bitswitch: quality gates failed, 'latest' stays at "
+              + latest.orElse("(none)") + ": " + gates.failures());
+          stdout().println(runDir);
+          return GATES_FAILED;
+        }
       }
     }
     stdout().println(runDir);
@@ -180,6 +186,7 @@ public final class TrainCommand extends BitswitchCommand {
    */
   static boolean cannotChangeTraining(String key) {
     return key.equals("bitswitch.train.log-every") || key.equals("bitswitch.train.checkpoint-every")
+        || key.equals("bitswitch.train.lock-timeout-seconds")
         || Stream.of("metrics", "pretrain", "sensitivity", "supernet", "search", "demo")
             .anyMatch(section -> key.startsWith("bitswitch." + section + "."));
   }
