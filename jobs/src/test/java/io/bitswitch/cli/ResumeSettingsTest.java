@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
-import io.bitswitch.report.RunReportPage;
-import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,18 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/design/architecture.md §5, "Training state").
  */
 class ResumeSettingsTest {
-  private static final String[] SMALL = {"--master", "local[2]", "--set", "data.max-train-examples=256", "--set",
-      "data.max-test-examples=200", "--set", "train.batch-size=64", "--set", "train.bits=[8,4]", "--set",
-      "evaluate.batch-size=100"};
-
   @TempDir Path dir;
 
   private Run train(String... args) {
-    RequiredPackages.require("dataset-fashion-mnist");
-    List<String> all = new ArrayList<>(List.of("train", "--out", dir.toString()));
-    all.addAll(List.of(args));
-    all.addAll(List.of(SMALL));
-    return BitswitchCliTest.run(all.toArray(String[]::new));
+    return SmallTrainRuns.train(dir, args);
   }
 
   /** Deletes what the run wrote after training, and the pointer to it, so
@@ -46,19 +34,13 @@ class ResumeSettingsTest {
         Files.delete(f);
       }
     }
-    for (String file : List.of(Runs.REPORT_FILE, Runs.REPORT_MD_FILE, Runs.CONFIG_FILE, Runs.HISTORY_FILE,
-        RunReportPage.FILE)) {
-      Files.deleteIfExists(run.resolve(file));
-    }
+    SmallTrainRuns.deleteRunFiles(dir, runId);
     Files.deleteIfExists(dir.resolve("latest"));
   }
 
   /** Deletes the run files only: a job killed between publishing and report.json. */
   private void killAfterPublishing(String runId) throws IOException {
-    for (String file : List.of(Runs.REPORT_FILE, Runs.REPORT_MD_FILE, Runs.CONFIG_FILE, Runs.HISTORY_FILE,
-        RunReportPage.FILE)) {
-      Files.deleteIfExists(dir.resolve(runId).resolve(file));
-    }
+    SmallTrainRuns.deleteRunFiles(dir, runId);
   }
 
   @Test

@@ -9,11 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
 import io.bitswitch.report.RunReportMarkdown;
 import io.bitswitch.report.RunReportPage;
-import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,18 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * yet.
  */
 class RunFinishingTest {
-  private static final String[] SMALL = {"--master", "local[2]", "--set", "data.max-train-examples=256", "--set",
-      "data.max-test-examples=200", "--set", "train.batch-size=64", "--set", "train.bits=[8,4]", "--set",
-      "evaluate.batch-size=100"};
-
   @TempDir Path dir;
 
   private Run train(String... args) {
-    RequiredPackages.require("dataset-fashion-mnist");
-    List<String> all = new ArrayList<>(List.of("train", "--out", dir.toString()));
-    all.addAll(List.of(args));
-    all.addAll(List.of(SMALL));
-    return BitswitchCliTest.run(all.toArray(String[]::new));
+    return SmallTrainRuns.train(dir, args);
   }
 
   private JsonNode report(String runId) throws IOException {
@@ -48,11 +38,7 @@ class RunFinishingTest {
 
   /** Deletes the run files and the pointer: the state of a job killed right after publishing. */
   private void killAfterPublishing(String runId) throws IOException {
-    Path run = dir.resolve(runId);
-    for (String file : List.of(Runs.REPORT_FILE, Runs.REPORT_MD_FILE, Runs.CONFIG_FILE, Runs.HISTORY_FILE,
-        RunReportPage.FILE)) {
-      Files.delete(run.resolve(file));
-    }
+    SmallTrainRuns.deleteRunFiles(dir, runId);
     Files.deleteIfExists(dir.resolve("latest"));
   }
 
