@@ -7,6 +7,7 @@ import io.bitswitch.InvalidInputException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.nio.file.AccessDeniedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.ParentNotDirectoryException;
+import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -86,7 +89,7 @@ public final class RunLock implements AutoCloseable {
     owner.put("started", clock.instant().toString());
     String token = UUID.randomUUID().toString();
     try {
-      fs.mkdirs(dir.path());
+      makeRunDir(fs, dir.path(), runDirUri);
       if (!create(fs, file, content(owner, token, clock.instant()))) {
         JsonNode held = read(fs, file);
         // A lock without a readable heartbeat may be one whose creator is still writing it: its
@@ -108,10 +111,32 @@ public final class RunLock implements AutoCloseable {
         }
         LOG.warn("took over the stale lock {} of {}", file, held == null ? "an unreadable owner" : describe(held));
       }
+    } catch (AccessControlException | AccessDeniedException e) {
+      throw notWritable(runDirUri, e);
     } catch (IOException e) {
       throw new BitswitchException("cannot lock " + file + ": " + e.getMessage(), e);
     }
     return new RunLock(fs, file, conf, clock, owner, token, heartbeatEvery);
+  }
+
+  /**
+   * Creates the run directory. A directory that cannot be made (an ancestor is a file, no
+   * permission) is found here, before any training: the run could never write its results there.
+   */
+  private static void makeRunDir(FileSystem fs, Path dir, String runDirUri) throws IOException {
+    try {
+      if (!fs.mkdirs(dir)) {
+        throw new InvalidInputException("cannot create the run directory " + runDirUri + "; is --out writable?");
+      }
+    } catch (FileAlreadyExistsException | ParentNotDirectoryException | AccessControlException
+        | AccessDeniedException e) {
+      throw notWritable(runDirUri, e);
+    }
+  }
+
+  private static InvalidInputException notWritable(String runDirUri, IOException e) {
+    return new InvalidInputException("cannot write to the run directory " + runDirUri + " (is --out writable?): "
+        + e.getMessage());
   }
 
   /** Releases the lock: stops the heartbeat and deletes the file if it is still this lock's. */

@@ -9,6 +9,7 @@ import io.bitswitch.cli.config.ConfigChanges;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.store.CheckpointStore;
 import io.bitswitch.store.Pointer;
 import io.bitswitch.store.RunFiles;
 import io.bitswitch.store.RunLock;
@@ -90,6 +91,9 @@ public final class TrainCommand extends BitswitchCommand {
         if (published && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
           // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
           return finishComplete(out, runId, runDir, hadoop, metrics);
+        }
+        if (!resume && !published) {
+          requireNoCheckpoints(runId, runDir, hadoop);
         }
         recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
         String init = start == null ? null : start.initBundle;
@@ -176,6 +180,20 @@ public final class TrainCommand extends BitswitchCommand {
     metrics.succeeded();
     stdout().println(runDir);
     return 0;
+  }
+
+  /**
+   * Refuses to start a run id over when it has committed checkpoints: a rerun without
+   * {@code --resume} would silently throw away the training they hold.
+   *
+   * @throws InvalidInputException naming the newest checkpoint
+   */
+  private static void requireNoCheckpoints(String runId, String runDir, Configuration hadoop) {
+    String state = Runs.child(runDir, Runs.STATE_DIR);
+    CheckpointStore.latest(state, hadoop).ifPresent(cp -> {
+      throw new InvalidInputException("run " + runId + " has checkpoints (newest: step " + cp.step() + " under "
+          + state + "); continue it with --resume, or train under a new run id");
+    });
   }
 
   /**

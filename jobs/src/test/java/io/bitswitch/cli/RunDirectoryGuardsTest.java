@@ -5,34 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
-import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code train} holds a lock on its run directory (docs/design/architecture.md §5, "Lock"): a
- * second writer is refused with the owner named, a stale lock is taken over, and the lock is
- * released after success and after failure.
+ * What {@code train} checks of its run directory before it trains. It holds a lock on it
+ * (docs/design/architecture.md §5, "Lock"): a second writer is refused with the owner named, a
+ * stale lock is taken over, and the lock is released after success and after failure. A run id
+ * with checkpoints is not started over without {@code --resume}, and an {@code --out} that cannot
+ * be written is found before training.
  */
-class RunLockCommandTest {
-  private static final String[] SMALL = {"--master", "local[2]", "--set", "data.max-train-examples=256", "--set",
-      "data.max-test-examples=200", "--set", "train.batch-size=64", "--set", "train.bits=[8,4]", "--set",
-      "evaluate.batch-size=100"};
-
+class RunDirectoryGuardsTest {
   @TempDir Path dir;
 
   private Run train(String... args) {
-    RequiredPackages.require("dataset-fashion-mnist");
-    List<String> all = new ArrayList<>(List.of("train", "--out", dir.toString()));
-    all.addAll(List.of(args));
-    all.addAll(List.of(SMALL));
-    return BitswitchCliTest.run(all.toArray(String[]::new));
+    return SmallTrainRuns.train(dir, args);
   }
 
   private Path lock(String runId) {
@@ -71,5 +62,27 @@ class RunLockCommandTest {
     assertEquals(2, failed.code(), failed.err());
     assertTrue(failed.err().contains("no committed checkpoint"), failed.err());
     assertFalse(Files.exists(lock("r2")), "released after failure");
+  }
+
+  @Test
+  void rerunWithoutResumeOfARunWithCheckpointsIsRefused() throws IOException {
+    Run first = train("--run-id", "r3");
+    assertEquals(0, first.code(), first.err());
+    SmallTrainRuns.deleteRunFiles(dir, "r3");
+    Files.walk(dir.resolve("r3").resolve(Runs.BUNDLE_DIR)).sorted(java.util.Comparator.reverseOrder())
+        .forEach(p -> p.toFile().delete());
+    Run again = train("--run-id", "r3");
+    assertEquals(2, again.code(), again.err());
+    assertTrue(again.err().contains("has checkpoints") && again.err().contains("--resume"), again.err());
+    assertFalse(Files.exists(dir.resolve("r3").resolve(Runs.BUNDLE_DIR)), "not trained again");
+    assertFalse(Files.exists(lock("r3")));
+  }
+
+  @Test
+  void unwritableOutIsFoundBeforeTraining() throws IOException {
+    Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+    Run run = SmallTrainRuns.train(file.resolve("runs"), "--run-id", "r4");
+    assertEquals(2, run.code(), run.err());
+    assertTrue(run.err().contains("is --out writable?"), run.err());
   }
 }
