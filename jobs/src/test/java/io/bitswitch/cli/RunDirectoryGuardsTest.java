@@ -71,6 +71,7 @@ class RunDirectoryGuardsTest {
     SmallTrainRuns.deleteRunFiles(dir, "r3");
     Files.walk(dir.resolve("r3").resolve(Runs.BUNDLE_DIR)).sorted(java.util.Comparator.reverseOrder())
         .forEach(p -> p.toFile().delete());
+    Files.delete(dir.resolve("latest")); // a run killed while training: nothing published, no pointer
     Run again = train("--run-id", "r3");
     assertEquals(2, again.code(), again.err());
     assertTrue(again.err().contains("has checkpoints") && again.err().contains("--resume"), again.err());
