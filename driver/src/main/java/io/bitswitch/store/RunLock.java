@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,13 +26,14 @@ import org.apache.hadoop.fs.ParentNotDirectoryException;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An exclusive lease on a run directory (docs/design/architecture.md §5, "Lock"): the file
- * {@value #FILE} in it, created only if absent ({@link FileSystem#create(Path, boolean)} without
- * overwrite, atomic on local disks and HDFS). It holds the owner (host, pid, start time), a token,
+ * {@value #FILE} in it, created only if absent (atomically: {@link FileSystem#create(Path, boolean)}
+ * without overwrite on HDFS, {@code O_EXCL} on local disks). It holds the owner (host, pid, start time), a token,
  * and a heartbeat time that a daemon thread refreshes; a lock whose heartbeat is older than the
  * timeout belongs to a process that died and is taken over. Close it to release it.
  */
@@ -201,7 +204,22 @@ public final class RunLock implements AutoCloseable {
     fs.delete(aside, false);
   }
 
+  /**
+   * Creates {@code file} with {@code content} unless it exists; false when it exists. Hadoop's
+   * local file system checks and then opens, so two processes could both create; on local disks
+   * the file is therefore created with {@code O_EXCL} ({@link StandardOpenOption#CREATE_NEW}). HDFS's
+   * {@code create} without overwrite is atomic itself.
+   */
   private static boolean create(FileSystem fs, Path file, byte[] content) throws IOException {
+    if (fs instanceof RawLocalFileSystem local) {
+      try (OutputStream out = Files.newOutputStream(local.pathToFile(file).toPath(), StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        out.write(content);
+        return true;
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        return false;
+      }
+    }
     try (OutputStream out = fs.create(file, false)) {
       out.write(content);
       return true;

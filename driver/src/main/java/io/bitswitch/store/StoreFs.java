@@ -101,6 +101,7 @@ final class StoreFs {
       rename(fs, tmp, dest);
     }
   }
+
   /** Deletes recursively, logging instead of throwing: used while another failure propagates. */
   static void deleteQuietly(FileSystem fs, Path path) {
     try {
