@@ -92,8 +92,8 @@ public final class TrainCommand extends BitswitchCommand {
           // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
           return finishComplete(out, runId, runDir, hadoop, metrics);
         }
-        if (!resume && !published) {
-          requireNoCheckpoints(runId, runDir, hadoop);
+        if (!published) {
+          requireCheckpointsMatch(runId, runDir, hadoop);
         }
         recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
         String init = start == null ? null : start.initBundle;
@@ -183,17 +183,22 @@ public final class TrainCommand extends BitswitchCommand {
   }
 
   /**
-   * Refuses to start a run id over when it has committed checkpoints: a rerun without
-   * {@code --resume} would silently throw away the training they hold.
+   * Before anything is written or read for training: {@code --resume} needs a committed
+   * checkpoint, and a run without {@code --resume} must have none, since starting it over would
+   * silently throw away the training they hold.
    *
-   * @throws InvalidInputException naming the newest checkpoint
+   * @throws InvalidInputException naming the state directory (and the newest checkpoint)
    */
-  private static void requireNoCheckpoints(String runId, String runDir, Configuration hadoop) {
+  private void requireCheckpointsMatch(String runId, String runDir, Configuration hadoop) {
     String state = Runs.child(runDir, Runs.STATE_DIR);
-    CheckpointStore.latest(state, hadoop).ifPresent(cp -> {
-      throw new InvalidInputException("run " + runId + " has checkpoints (newest: step " + cp.step() + " under "
-          + state + "); continue it with --resume, or train under a new run id");
-    });
+    Optional<CheckpointStore.Checkpoint> newest = CheckpointStore.latest(state, hadoop);
+    if (resume && newest.isEmpty()) {
+      throw new InvalidInputException("--resume: no committed checkpoint under " + state);
+    }
+    if (!resume && newest.isPresent()) {
+      throw new InvalidInputException("run " + runId + " has checkpoints (newest: step " + newest.get().step()
+          + " under " + state + "); continue it with --resume, or train under a new run id");
+    }
   }
 
   /**
