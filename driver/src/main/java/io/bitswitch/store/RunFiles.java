@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -35,7 +36,22 @@ public final class RunFiles {
   }
 
   /**
-   * Writes {@code text} as UTF-8, creating the parent directory if needed.
+   * Reads a UTF-8 text file.
+   *
+   * @throws UncheckedIOException when it cannot be read
+   */
+  public static String readText(String uri, Configuration conf) {
+    Path file = new Path(uri);
+    try (FSDataInputStream in = file.getFileSystem(conf).open(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri, e);
+    }
+  }
+
+  /**
+   * Writes {@code text} as UTF-8, creating the parent directory if needed. A file that exists is
+   * replaced atomically where the file system can (local, HDFS): a failure leaves the old content.
    *
    * @return the URI written
    */
@@ -50,13 +66,11 @@ public final class RunFiles {
       try (FSDataOutputStream out = fs.create(tmp, false)) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
-      if (fs.exists(dest) && !fs.delete(dest, false)) {
-        fs.delete(tmp, false);
-        throw new IOException("cannot replace " + dest);
-      }
-      if (!fs.rename(tmp, dest)) {
-        fs.delete(tmp, false);
-        throw new IOException("cannot rename " + tmp + " to " + dest);
+      try {
+        StoreFs.replace(fs, tmp, dest, conf);
+      } catch (IOException | RuntimeException e) {
+        StoreFs.deleteQuietly(fs, tmp);
+        throw e;
       }
       return dest.toString();
     } catch (IOException e) {

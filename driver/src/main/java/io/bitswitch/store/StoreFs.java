@@ -10,9 +10,12 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +79,26 @@ final class StoreFs {
   static void rename(FileSystem fs, Path from, Path to) throws IOException {
     if (!fs.rename(from, to)) {
       throw new IOException("rename of " + from + " to " + to + " failed");
+    }
+  }
+
+  /**
+   * Moves {@code tmp} over {@code dest}. The old file is never deleted first, so a failure in
+   * between cannot lose both: on local disks rename(2) replaces the target atomically, on HDFS
+   * {@link FileContext#rename} with {@code OVERWRITE} does. Object stores (rename is a copy)
+   * delete and copy, as they can do nothing better.
+   */
+  static void replace(FileSystem fs, Path tmp, Path dest, Configuration conf) throws IOException {
+    boolean local = fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem;
+    if (local || !fs.exists(dest)) {
+      rename(fs, tmp, dest);
+    } else if (new Located(fs, dest).renameIsAtomic()) {
+      FileContext.getFileContext(fs.getUri(), conf).rename(tmp, dest, Options.Rename.OVERWRITE);
+    } else {
+      if (!fs.delete(dest, false)) {
+        throw new IOException("cannot replace " + dest);
+      }
+      rename(fs, tmp, dest);
     }
   }
 

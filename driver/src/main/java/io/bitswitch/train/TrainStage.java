@@ -11,6 +11,7 @@ import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -83,5 +84,37 @@ public final class TrainStage {
     d.release();
     return new StageOutcome(bundle, accuracy, trainer.history(), (System.nanoTime() - t0) / 1e9,
         examples, ScaleDrift.of(trainer.driverGraph(), trainer.startParameters(), theta));
+  }
+
+  /**
+   * The end of {@link #run} without the training, for a run whose bundle was published but whose
+   * run files were not written (the job was killed in between; docs/design/architecture.md §5,
+   * "Finishing a run"): reads the bundle at {@code bundleUri}, takes θ from it as a warm start
+   * does, and measures the test accuracy at every bit-width with the evaluation {@link #run}
+   * ends with. The outcome has no history, scale drift or training time: only training knows them.
+   *
+   * @throws InvalidInputException when the bundle is not one this run's model and bits produce
+   */
+  public static StageOutcome evaluatePublished(StageContext ctx, BitWidthSet bits, String bundleUri) {
+    long t0 = System.nanoTime();
+    Bundle bundle = BundleStore.read(bundleUri, ctx.hadoop());
+    StageData d = ctx.openData(true);
+    int[] precisions = bits.descending();
+    ModelSpec spec = ctx.spec(d.dataset(), precisions);
+    StageContext.requireCompatible(bundle, spec, bundleUri);
+    if (!Arrays.equals(ModelBundles.precisionsOf(bundle), precisions) || bundle.manifest().mixedPrecision()) {
+      throw new InvalidInputException("bundle " + bundleUri + " has bits " + bundle.manifest().bits()
+          + " but this run trains " + bits + "; it was published by other settings");
+    }
+    QuantizedGraph graph = spec.build();
+    float[] theta = ModelBundles.toTheta(bundle, graph);
+    double[] acc = Evaluator.accuracy(ctx.sparkContext(), d.test(), spec, theta, precisions, ctx.setup().evalBatch());
+    Map<String, Double> accuracy = new LinkedHashMap<>();
+    for (int k = 0; k < precisions.length; k++) {
+      accuracy.put(StageContext.key(precisions[k]), acc[k]);
+    }
+    int examples = d.trainExamples();
+    d.release();
+    return new StageOutcome(bundle, accuracy, List.of(), (System.nanoTime() - t0) / 1e9, examples, Map.of());
   }
 }

@@ -145,14 +145,15 @@ final class Runs {
   }
 
   /**
-   * Writes {@link #REPORT_FILE}, {@link #REPORT_MD_FILE}, {@link #CONFIG_FILE} (the effective
-   * configuration, which {@code --config} reproduces the run with), when there was training
-   * {@link #HISTORY_FILE}, and last {@link RunReportPage#FILE} (the page with the plots) into
-   * {@code runDir}.
+   * Writes {@link #REPORT_MD_FILE}, {@link #CONFIG_FILE} (the effective configuration, which
+   * {@code --config} reproduces the run with), when there was training {@link #HISTORY_FILE},
+   * {@link RunReportPage#FILE} (the page with the plots), and last {@link #REPORT_FILE} into
+   * {@code runDir}, each atomically. {@link #REPORT_FILE} commits the run files, as the manifest
+   * commits a bundle: when it exists, the others are complete (docs/design/architecture.md §5,
+   * "Finishing a run").
    */
   static void writeRunFiles(String runDir, RunReport report, StageOutcome outcome, BitswitchConfig config,
       Configuration conf) {
-    RunFiles.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
     RunFiles.writeText(child(runDir, REPORT_MD_FILE), RunReportMarkdown.render(report), conf);
     RunFiles.writeText(child(runDir, CONFIG_FILE), config.toHocon(), conf);
     if (outcome != null) {
@@ -160,6 +161,7 @@ final class Runs {
     }
     RunFiles.writeText(child(runDir, RunReportPage.FILE),
         RunReportPage.render(report, outcome == null ? List.of() : outcome.history()), conf);
+    RunFiles.writeJson(child(runDir, REPORT_FILE), report.toJson(), conf);
   }
 
   /**
@@ -195,11 +197,20 @@ final class Runs {
 
   /** Whether a finished run's report says its quality gates failed. */
   static boolean gatesFailed(String runDir, Configuration conf) {
+    com.fasterxml.jackson.databind.JsonNode gates = readReport(runDir, conf).get("gates");
+    return gates != null && !gates.get("passed").asBoolean();
+  }
+
+  /** The run id a finished run's report says {@code latest} named when the run started; "" for none. */
+  static String previousLatest(String runDir, Configuration conf) {
+    return readReport(runDir, conf).path("previous_latest").asText("");
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readReport(String runDir, Configuration conf) {
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(child(runDir, REPORT_FILE));
       try (java.io.InputStream in = p.getFileSystem(conf).open(p)) {
-        com.fasterxml.jackson.databind.JsonNode gates = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("gates");
-        return gates != null && !gates.get("passed").asBoolean();
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
       }
     } catch (IOException e) {
       throw new io.bitswitch.CorruptDataException("cannot read " + child(runDir, REPORT_FILE) + ": " + e.getMessage(), e);

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
-import io.bitswitch.testing.RequiredPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,18 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * same run id does nothing.
  */
 class ScheduledRetrainingTest {
-  private static final String[] SMALL = {"--master", "local[2]", "--set", "data.max-train-examples=256", "--set",
-      "data.max-test-examples=200", "--set", "train.batch-size=64", "--set", "train.bits=[8,4]", "--set",
-      "evaluate.batch-size=100"};
-
   @TempDir Path dir;
 
   private Run train(String... args) {
-    RequiredPackages.require("dataset-fashion-mnist");
-    List<String> all = new ArrayList<>(List.of("train", "--out", dir.toString()));
-    all.addAll(List.of(args));
-    all.addAll(List.of(SMALL));
-    return BitswitchCliTest.run(all.toArray(String[]::new));
+    return SmallTrainRuns.train(dir, args);
   }
 
   private String latest() throws IOException {

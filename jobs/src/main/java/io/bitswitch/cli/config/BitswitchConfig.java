@@ -104,7 +104,8 @@ public final class BitswitchConfig {
         r.positiveDouble("bitswitch.train.distill-temperature"),
         r.openUnitRatio("bitswitch.train.bn-momentum"),
         r.nonNegativeInt("bitswitch.train.checkpoint-every"),
-        r.positiveInt("bitswitch.train.log-every"));
+        r.positiveInt("bitswitch.train.log-every"),
+        r.positiveInt("bitswitch.train.lock-timeout-seconds"));
     this.sensitivity = new SensitivityOptions(
         r.positiveInt("bitswitch.sensitivity.samples"),
         r.positiveInt("bitswitch.sensitivity.max-iterations"),

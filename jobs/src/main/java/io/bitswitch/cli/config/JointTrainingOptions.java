@@ -21,6 +21,8 @@ import io.bitswitch.quant.BitWidthSet;
  * @param bnMomentum weight of the newest batch in the BatchNorm running statistics, in (0, 1]
  * @param checkpointEvery steps between resumable checkpoints; 0 disables periodic checkpoints
  * @param logEvery steps between progress log lines when the output is not a terminal, at least 1
+ * @param lockTimeoutSeconds age of a run directory lock's heartbeat after which the lock counts as
+ *     stale and another run may take it over (docs/design/architecture.md §5, "Lock"), at least 1
  */
 public record JointTrainingOptions(
     BitWidthSet bits,
@@ -36,4 +38,5 @@ public record JointTrainingOptions(
     double distillTemperature,
     double bnMomentum,
     int checkpointEvery,
-    int logEvery) {}
+    int logEvery,
+    int lockTimeoutSeconds) {}
