@@ -106,11 +106,6 @@ public record Manifest(
    * fields as version 2, which this build reads such a manifest as.
    */
   public static final int CAMEL_CASE_FORMAT_VERSION = 1;
-  /** Version-1 keys and the keys version 2 names the same fields with. */
-  private static final Map<String, String> VERSION_1_KEYS = orderedMap(
-      "formatVersion", "format_version", "modelConfig", "model_config", "inputShape", "input_shape",
-      "numClasses", "num_classes", "layerBits", "layer_bits", "quantizeFirstLast", "quantize_first_last",
-      "tensorsFile", "tensors_file", "tensorsSha256", "tensors_sha256");
   /** The only rounding rule: round half up by arithmetic shift (docs/design/method.md §1). */
   public static final String ROUNDING = "half-up-shift";
   /** Default producer string: this build's, {@code "bitswitch <project version>"} ({@link BuildVersion}). */
@@ -223,7 +218,7 @@ public record Manifest(
           + " (and version " + CAMEL_CASE_FORMAT_VERSION + ", whose keys are camelCase)");
     }
     if (camelCase) {
-      tree = fromVersion1((ObjectNode) tree);
+      tree = ManifestVersion1.asVersion2((ObjectNode) tree);
     }
     try {
       return READER.treeToValue(tree, Manifest.class);
@@ -239,28 +234,6 @@ public record Manifest(
       throw new CorruptDataException("manifest.json does not match format version "
           + CURRENT_FORMAT_VERSION + ": " + e.getOriginalMessage(), e);
     }
-  }
-
-  /**
-   * A version-1 manifest as version 2: the camelCase keys renamed, the version set to 2. A key
-   * that is both (in its old and its new name) is left for binding to reject as unknown.
-   */
-  private static JsonNode fromVersion1(ObjectNode v1) {
-    ObjectNode v2 = v1.objectNode();
-    for (Map.Entry<String, JsonNode> e : v1.properties()) {
-      String key = VERSION_1_KEYS.getOrDefault(e.getKey(), e.getKey());
-      v2.set(v2.has(key) ? e.getKey() : key, e.getValue());
-    }
-    v2.put("format_version", CURRENT_FORMAT_VERSION);
-    return v2;
-  }
-
-  private static Map<String, String> orderedMap(String... keyValues) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      m.put(keyValues[i], keyValues[i + 1]);
-    }
-    return Collections.unmodifiableMap(m);
   }
 
   /** Equal when every field is equal (arrays by content). */

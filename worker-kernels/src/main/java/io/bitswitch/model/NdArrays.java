@@ -43,4 +43,9 @@ final class NdArrays {
   static INDArray fromFloats(float[] values, long... shape) {
     return fromFloats(values, shape, 'c');
   }
+
+  /** Sets the elements of {@code view} (in {@code order}) to {@code values}. */
+  static void assign(INDArray view, float[] values, char order) {
+    view.assign(fromFloats(values, view.shape(), order));
+  }
 }

@@ -187,4 +187,16 @@ public final class ParamLayout implements Serializable {
     System.arraycopy(theta, s.offset(), out, 0, s.length());
     return out;
   }
+
+  /** Writes {@code values} into segment {@code s} of θ. */
+  public static void put(float[] theta, Segment s, float[] values) {
+    System.arraycopy(values, 0, theta, s.offset(), s.length());
+  }
+
+  /** Adds {@code values} to segment {@code s} of {@code grad}. */
+  public static void add(float[] grad, Segment s, float[] values) {
+    for (int i = 0; i < s.length(); i++) {
+      grad[s.offset() + i] += values[i];
+    }
+  }
 }

@@ -11,5 +11,19 @@ public enum ParameterInit {
    */
   FAN_IN_UNIFORM,
   /** DL4J's {@code WeightInit.RELU} (He-normal, std √(2/fan_in)) on weights, zero biases. */
-  HE_NORMAL
+  HE_NORMAL;
+
+  /**
+   * Draws the elements of segment {@code s} of θ uniform in ±1/√fanIn ({@link #FAN_IN_UNIFORM});
+   * nothing when {@code s} is null (a layer without bias).
+   */
+  static void drawFanInUniform(float[] theta, ParamLayout.Segment s, long fanIn, java.util.SplittableRandom random) {
+    if (s == null) {
+      return;
+    }
+    double bound = 1 / Math.sqrt((double) fanIn);
+    for (int i = s.offset(), end = i + s.length(); i < end; i++) {
+      theta[i] = (float) ((2 * random.nextDouble() - 1) * bound);
+    }
+  }
 }

@@ -232,19 +232,14 @@ public final class QuantizedGraph {
     float[] theta = new float[layout.size()];
     for (Segment s : layout.segments()) {
       switch (s.kind()) {
-        case WEIGHT, FLOAT_WEIGHT -> put(theta, s, read(graph.getLayer(s.layer()).getParam("W"), orderOf(s.layer())));
-        case BIAS -> put(theta, s, read(graph.getLayer(s.layer()).getParam("b"), 'c'));
+        case WEIGHT, FLOAT_WEIGHT -> ParamLayout.put(theta, s, NdArrays.toFloats(graph.getLayer(s.layer()).getParam("W"), orderOf(s.layer())));
+        case BIAS -> ParamLayout.put(theta, s, NdArrays.toFloats(graph.getLayer(s.layer()).getParam("b"), 'c'));
         case BN_GAMMA, BN_VAR -> java.util.Arrays.fill(theta, s.offset(), s.offset() + s.length(), 1f);
         case ACT_SCALE -> theta[s.offset()] = 1f;
         default -> { }
       }
     }
-    for (Segment s : layout.segments()) {
-      if (s.kind() == Kind.WEIGHT_SCALE) {
-        float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
-        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
-      }
-    }
+    initWeightScales(theta);
     return theta;
   }
 
@@ -263,24 +258,12 @@ public final class QuantizedGraph {
       if (l.role() == Role.BATCHNORM) {
         continue;
       }
-      double bound = 1 / Math.sqrt((double) l.weightCount() / l.outChannels());
+      long fanIn = l.weightCount() / l.outChannels();
       Segment w = layout.find(l.name(), Kind.WEIGHT, 0);
-      for (Segment s : new Segment[] {w != null ? w : layout.get(l.name(), Kind.FLOAT_WEIGHT, 0),
-          layout.find(l.name(), Kind.BIAS, 0)}) {
-        if (s == null) {
-          continue;
-        }
-        for (int i = s.offset(), end = i + s.length(); i < end; i++) {
-          theta[i] = (float) ((2 * random.nextDouble() - 1) * bound);
-        }
-      }
+      ParameterInit.drawFanInUniform(theta, w != null ? w : layout.get(l.name(), Kind.FLOAT_WEIGHT, 0), fanIn, random);
+      ParameterInit.drawFanInUniform(theta, layout.find(l.name(), Kind.BIAS, 0), fanIn, random);
     }
-    for (Segment s : layout.segments()) {
-      if (s.kind() == Kind.WEIGHT_SCALE) {
-        float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
-        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
-      }
-    }
+    initWeightScales(theta);
     return theta;
   }
 
@@ -302,13 +285,18 @@ public final class QuantizedGraph {
         System.arraycopy(fpTheta, src.offset(), theta, s.offset(), s.length());
       }
     }
+    initWeightScales(theta);
+    return theta;
+  }
+
+  /** Weight scales {@code max|w_c|/(2^(h−1)−1)} from the latent weights in θ. */
+  private void initWeightScales(float[] theta) {
     for (Segment s : layout.segments()) {
       if (s.kind() == Kind.WEIGHT_SCALE) {
         float[] w = ParamLayout.slice(theta, layout.get(s.layer(), Kind.WEIGHT, 0));
-        put(theta, s, DoubleRounding.initScales(w, s.length(), h));
+        ParamLayout.put(theta, s, DoubleRounding.initScales(w, s.length(), h));
       }
     }
-    return theta;
   }
 
   private char orderOf(String layer) {
@@ -318,18 +306,6 @@ public final class QuantizedGraph {
       }
     }
     throw new IllegalArgumentException(layer);
-  }
-
-  private static float[] read(INDArray view, char order) {
-    return NdArrays.toFloats(view, order);
-  }
-
-  private static void write(INDArray view, float[] values, char order) {
-    view.assign(NdArrays.fromFloats(values, view.shape(), order));
-  }
-
-  private static void put(float[] theta, Segment s, float[] values) {
-    System.arraycopy(values, 0, theta, s.offset(), s.length());
   }
 
   /**
@@ -369,27 +345,27 @@ public final class QuantizedGraph {
           } else {
             aq.configure(BitWidthSet.FP32_BITS, 1f);
           }
-          write(layer.getParam("W"), w, l.weightOrder());
+          NdArrays.assign(layer.getParam("W"), w, l.weightOrder());
           if (l.hasBias()) {
-            write(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
+            NdArrays.assign(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
           }
         }
         case FLOAT -> {
-          write(layer.getParam("W"), ParamLayout.slice(theta, layout.get(l.name(), Kind.FLOAT_WEIGHT, 0)), l.weightOrder());
+          NdArrays.assign(layer.getParam("W"), ParamLayout.slice(theta, layout.get(l.name(), Kind.FLOAT_WEIGHT, 0)), l.weightOrder());
           if (l.hasBias()) {
-            write(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
+            NdArrays.assign(layer.getParam("b"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BIAS, 0)), 'c');
           }
         }
         case BATCHNORM -> {
           int set = bnPrecision(bnIndex++, layerBits);
-          write(layer.getParam("gamma"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_GAMMA, set)), 'c');
-          write(layer.getParam("beta"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_BETA, set)), 'c');
+          NdArrays.assign(layer.getParam("gamma"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_GAMMA, set)), 'c');
+          NdArrays.assign(layer.getParam("beta"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_BETA, set)), 'c');
           if (training) {
             layer.getParam("mean").assign(0);
             layer.getParam("var").assign(0);
           } else {
-            write(layer.getParam("mean"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_MEAN, set)), 'c');
-            write(layer.getParam("var"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_VAR, set)), 'c');
+            NdArrays.assign(layer.getParam("mean"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_MEAN, set)), 'c');
+            NdArrays.assign(layer.getParam("var"), ParamLayout.slice(theta, layout.get(l.name(), Kind.BN_VAR, set)), 'c');
           }
         }
         default -> throw new IllegalStateException();
@@ -496,7 +472,7 @@ public final class QuantizedGraph {
       switch (l.role()) {
         case QUANTIZED -> {
           int precision = layerBits[q++];
-          float[] gOut = read(g.getGradientFor(name + "_W"), l.weightOrder());
+          float[] gOut = NdArrays.toFloats(g.getGradientFor(name + "_W"), l.weightOrder());
           Segment ws = layout.get(name, Kind.WEIGHT, 0);
           if (quantize) {
             Segment ss = layout.get(name, Kind.WEIGHT_SCALE, 0);
@@ -507,31 +483,31 @@ public final class QuantizedGraph {
             for (int c = 0; c < gs.length; c++) {
               gs[c] *= lsq;
             }
-            add(grad, ws, gw);
-            add(grad, ss, gs);
+            ParamLayout.add(grad, ws, gw);
+            ParamLayout.add(grad, ss, gs);
             ActivationQuantizerImpl aq = (ActivationQuantizerImpl) graph.getLayer(l.actQuantizer());
             grad[layout.get(name, Kind.ACT_SCALE, precision).offset()] += aq.scaleGradient();
           } else {
-            add(grad, ws, gOut);
+            ParamLayout.add(grad, ws, gOut);
           }
           if (l.hasBias()) {
-            add(grad, layout.get(name, Kind.BIAS, 0), read(g.getGradientFor(name + "_b"), 'c'));
+            ParamLayout.add(grad, layout.get(name, Kind.BIAS, 0), NdArrays.toFloats(g.getGradientFor(name + "_b"), 'c'));
           }
         }
         case FLOAT -> {
-          add(grad, layout.get(name, Kind.FLOAT_WEIGHT, 0), read(g.getGradientFor(name + "_W"), l.weightOrder()));
+          ParamLayout.add(grad, layout.get(name, Kind.FLOAT_WEIGHT, 0), NdArrays.toFloats(g.getGradientFor(name + "_W"), l.weightOrder()));
           if (l.hasBias()) {
-            add(grad, layout.get(name, Kind.BIAS, 0), read(g.getGradientFor(name + "_b"), 'c'));
+            ParamLayout.add(grad, layout.get(name, Kind.BIAS, 0), NdArrays.toFloats(g.getGradientFor(name + "_b"), 'c'));
           }
         }
         case BATCHNORM -> {
           int set = bnPrecision(bnIndex, layerBits);
-          add(grad, layout.get(name, Kind.BN_GAMMA, set), read(g.getGradientFor(name + "_gamma"), 'c'));
-          add(grad, layout.get(name, Kind.BN_BETA, set), read(g.getGradientFor(name + "_beta"), 'c'));
+          ParamLayout.add(grad, layout.get(name, Kind.BN_GAMMA, set), NdArrays.toFloats(g.getGradientFor(name + "_gamma"), 'c'));
+          ParamLayout.add(grad, layout.get(name, Kind.BN_BETA, set), NdArrays.toFloats(g.getGradientFor(name + "_beta"), 'c'));
           // With decay 0 and zeroed running parameters, DL4J's mean/var "gradients" are exactly
           // minus the batch mean and minus the batch variance.
-          float[] mean = read(g.getGradientFor(name + "_mean"), 'c');
-          float[] var = read(g.getGradientFor(name + "_var"), 'c');
+          float[] mean = NdArrays.toFloats(g.getGradientFor(name + "_mean"), 'c');
+          float[] var = NdArrays.toFloats(g.getGradientFor(name + "_var"), 'c');
           int c = l.outChannels();
           int off = bnStatsOffset[bnIndex];
           double count = (double) n * bnSpatial[bnIndex];
@@ -560,12 +536,6 @@ public final class QuantizedGraph {
           + "output layer; this model's output layer is " + conf.getClass().getSimpleName());
     }
     return out;
-  }
-
-  private static void add(float[] grad, Segment s, float[] values) {
-    for (int i = 0; i < s.length(); i++) {
-      grad[s.offset() + i] += values[i];
-    }
   }
 
   /** Class probabilities, row-major [n, classes], at the precision last {@link #load}ed. */
