@@ -18,7 +18,7 @@ It reads the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist) and downlo
   joint_qat.py speed [--threads N] [--batch 128] [--steps 20] [--warmup 5] [--repeats 3]
       FP32 forward+backward (img/s) and the joint step (image-passes/s) on one fixed batch; one JSON
       line with the medians of --repeats timed runs.
-  joint_qat.py train [--fp32-epochs 2] [--epochs 1] [--seed 42] [--max-train N]
+  joint_qat.py train [--fp32-epochs 2] [--epochs 1] [--seed 42] [--max-train N] [--log-every 50]
       the whole recipe: FP32 pretraining, then joint QAT; one JSON line with the test accuracies.
 """
 import argparse
@@ -208,7 +208,7 @@ def cosine(lr, t, total):
     return lr * (1 + math.cos(math.pi * t / total)) / 2
 
 
-def train_stage(model, x, y, bits, epochs, batch, lr, wd, alrs, seed, log):
+def train_stage(model, x, y, bits, epochs, batch, lr, wd, alrs, seed, log, log_every=50):
     opt = optimizer(model, lr, wd)
     steps_per_epoch = len(x) // batch
     total = epochs * steps_per_epoch
@@ -221,7 +221,7 @@ def train_stage(model, x, y, bits, epochs, batch, lr, wd, alrs, seed, log):
             idx = order[i * batch:(i + 1) * batch]
             losses = joint_step(model, opt, x[idx], y[idx], bits, cosine(lr, t, total), alrs)
             t += 1
-            if t % 50 == 0 or t == 1:
+            if t % log_every == 0 or t == 1:
                 log(f"step {t}/{total} " + " ".join(f"w{b}={l:.4f}" for b, l in zip(bits, losses)))
 
 
@@ -251,7 +251,8 @@ def cmd_train(args):
         for bn in model.bns:
             bn.bn[str(b)].load_state_dict(bn.bn["32"].state_dict())
     model.init_scales(x[:args.batch], bits)
-    train_stage(model, x, y, bits, args.epochs, args.batch, args.lr, args.wd, not args.no_alrs, args.seed + 1, log)
+    train_stage(model, x, y, bits, args.epochs, args.batch, args.lr, args.wd, not args.no_alrs, args.seed + 1, log,
+                args.log_every)
     result.update({f"w{b}": accuracy(model, xt, yt, b) for b in bits})
     result["seconds"] = round(time.time() - start, 1)
     print(json.dumps(result))
@@ -310,6 +311,7 @@ def main():
     p.add_argument("--wd", type=float, default=5e-5)
     p.add_argument("--no-alrs", action="store_true")
     p.add_argument("--max-train", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=50, help="log the joint stage's losses every N steps")
     args = p.parse_args()
     if args.command == "train":
         torch.set_num_threads(args.threads)
