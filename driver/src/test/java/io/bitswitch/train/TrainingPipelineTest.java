@@ -105,6 +105,46 @@ class TrainingPipelineTest {
     assertEquals(out.accuracy(), evaluated);
   }
 
+  /**
+   * The start of joint QAT without batch-to-batch noise: every step sees the same 128 images, so a
+   * rise of the loss can only come from the updates. Twenty sequential steps at the default rate
+   * keep every precision's loss within 1.5× of its first value (docs/design/method.md §4, "The start
+   * of QAT"); a step far too large for a converged model (the kind of failure the withdrawn fused
+   * mode had) breaks that bound, so the check can fail.
+   */
+  @Test
+  void startOfJointQatOnOneBatchKeepsEveryLossWithinOneAndAHalfTimesItsFirst() {
+    String fp = dir.resolve("fp-health").toUri().toString();
+    PretrainStage.run(new StageContext(spark, setup(2048), QUIET), options(1), fp);
+    BitWidthSet bits = BitWidthSet.of(8, 6, 4, 2);
+    assertTrue(worstStartRatio(fp, bits, 1e-3, 20) <= 1.5);
+    assertTrue(worstStartRatio(fp, bits, 3e-2, 3) > 1.5);
+  }
+
+  /**
+   * The largest loss of {@code steps} joint steps on one fixed batch of 128 relative to the first
+   * step's, the worst over the precisions.
+   */
+  private static double worstStartRatio(String fp32Bundle, BitWidthSet bits, double learningRate, int steps) {
+    TrainOptions oneBatch = new TrainOptions(steps, 128, learningRate, 5e-5, true, ScaleParameterisation.LOG,
+        Distillation.NONE, 0.1, 3, 1000);
+    String out = dir.resolve("health-" + learningRate).toUri().toString();
+    List<StepRecord> h = TrainStage.run(new StageContext(spark, setup(128), QUIET), oneBatch, bits, fp32Bundle, out,
+        Checkpointing.NONE).history();
+    assertEquals(steps, h.size());
+    double worst = 0;
+    StringBuilder curves = new StringBuilder();
+    for (int k = 0; k < bits.size(); k++) {
+      int kk = k;
+      double first = h.get(0).loss()[k];
+      double max = h.stream().mapToDouble(r -> r.loss()[kk]).max().orElseThrow();
+      worst = Math.max(worst, max / first);
+      curves.append(String.format(" %d bits %.3f..%.3f (%.2fx)", bits.get(k), first, max, max / first));
+    }
+    System.out.println("lr " + learningRate + ":" + curves);
+    return worst;
+  }
+
   @Test
   void singleBitIsOrdinaryQat() {
     String single = dir.resolve("single").toUri().toString();
