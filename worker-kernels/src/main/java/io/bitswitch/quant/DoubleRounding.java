@@ -115,10 +115,15 @@ public final class DoubleRounding {
 
   /**
    * Training-time forward: {@code out = ŵ_b(w)} computed in float, equal bit for bit to
-   * {@code dequantize(switchCodes(quantizeToCodes(w, s, h), h, b), s, h, b)}.
+   * {@code dequantize(switchCodes(quantizeToCodes(w, s, h), h, b), s, h, b)}. Runs
+   * {@link VectorKernels} when the JVM has the Vector API, this loop otherwise (same floats).
    */
   public static void fakeQuantize(float[] w, float[] scales, int h, int b, float[] out) {
     int k = perChannel(w.length, scales.length);
+    if (VectorKernels.AVAILABLE) {
+      VectorKernels.fakeQuantize(w, scales, k, h, b, out);
+      return;
+    }
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {
@@ -137,11 +142,17 @@ public final class DoubleRounding {
    *
    * <p>{@code gradW[i] = gradOut[i]} when neither clamp is active, else 0;
    * {@code gradScale[c] = Σ_i gradOut[i] · (2^Δ·q_b − w/s_c)} over unclamped elements plus
-   * {@code Σ_i gradOut[i] · 2^Δ·q_b} over clamped ones. {@code gradScale} is overwritten.
+   * {@code Σ_i gradOut[i] · 2^Δ·q_b} over clamped ones, each sum in double in index order.
+   * {@code gradScale} is overwritten. Runs {@link VectorKernels} when the JVM has the Vector API,
+   * this loop otherwise (same floats).
    */
   public static void backward(float[] w, float[] scales, int h, int b, float[] gradOut,
       float[] gradW, float[] gradScale) {
     int k = perChannel(w.length, scales.length);
+    if (VectorKernels.AVAILABLE) {
+      VectorKernels.doubleRoundingBackward(w, scales, k, h, b, gradOut, gradW, gradScale);
+      return;
+    }
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {
