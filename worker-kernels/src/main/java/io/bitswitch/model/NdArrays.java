@@ -16,9 +16,18 @@ final class NdArrays {
 
   /** The elements of {@code a} in {@code order} ('c' = row-major), as float. */
   static float[] toFloats(INDArray a, char order) {
+    return toFloats(a, order, null);
+  }
+
+  /**
+   * As {@link #toFloats(INDArray, char)}, written into {@code reuse} when it has exactly the
+   * length of {@code a} (a per-layer buffer kept across passes), into a new array otherwise.
+   */
+  static float[] toFloats(INDArray a, char order, float[] reuse) {
     INDArray dense = a.dataType() == DataType.FLOAT && !a.isView() && a.ordering() == order
         && a.data().length() == a.length() ? a : a.castTo(DataType.FLOAT).dup(order);
-    float[] out = new float[Math.toIntExact(dense.length())];
+    int n = Math.toIntExact(dense.length());
+    float[] out = reuse != null && reuse.length == n ? reuse : new float[n];
     FloatBuffer view = dense.data().asNioFloat();
     view.get(out);
     return out;
