@@ -70,8 +70,8 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     }
     float[] x = inputBuffer = NdArrays.toFloats(input, 'c', inputBuffer);
     ActivationQuantizer.forward(x, x.length, scale, bits, x);
-    INDArray out = NdArrays.fromFloats(x, input.shape());
-    return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+    // Written straight into the workspace DL4J keeps activations in: no leverageTo copy.
+    return NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.shape(), 'c'), x);
   }
 
   @Override
@@ -87,8 +87,8 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     float[] gx = gradientBuffer = gradientBuffer != null && gradientBuffer.length == x.length
         ? gradientBuffer : new float[x.length];
     scaleGradient = ActivationQuantizer.backward(x, x.length, scale, bits, g, gx, lsq);
-    INDArray eps = NdArrays.fromFloats(gx, input.shape());
-    return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, eps));
+    INDArray eps = NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c'), gx);
+    return new Pair<>(new DefaultGradient(), eps);
   }
 
   @Override
