@@ -44,7 +44,7 @@ public final class ActivationQuantizer {
    * {@link VectorKernels} when the JVM has the Vector API, this loop otherwise (same floats).
    */
   public static void forward(float[] x, int n, float a, int b, float[] out) {
-    if (VectorKernels.AVAILABLE) {
+    if (DoubleRounding.VECTOR_KERNELS) {
       VectorKernels.activationForward(x, n, a, b, out);
       return;
     }
@@ -66,7 +66,7 @@ public final class ActivationQuantizer {
    * the Vector API, this loop otherwise (same floats).
    */
   public static float backward(float[] x, int n, float a, int b, float[] gradOut, float[] gradX, float g) {
-    if (VectorKernels.AVAILABLE) {
+    if (DoubleRounding.VECTOR_KERNELS) {
       return (float) (VectorKernels.activationBackward(x, n, a, b, gradOut, gradX) * g);
     }
     float max = levels(b);

@@ -24,6 +24,15 @@ public final class DoubleRounding {
   /** Smallest scale a channel may take; keeps {@code s_c} positive after an update. */
   public static final float MIN_SCALE = 1e-8f;
 
+  /**
+   * Whether the quantizer loops run as {@link VectorKernels}: the JVM has
+   * {@code --add-modules jdk.incubator.vector} (bin/bitswitch, the tests and spark-defaults.conf
+   * pass it) and {@code -Dbitswitch.vector-kernels=false} was not given. Kept here, not in
+   * VectorKernels, because loading that class needs the module.
+   */
+  static final boolean VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+      && Boolean.parseBoolean(System.getProperty("bitswitch.vector-kernels", "true"));
+
   private DoubleRounding() {}
 
   /**
@@ -120,7 +129,7 @@ public final class DoubleRounding {
    */
   public static void fakeQuantize(float[] w, float[] scales, int h, int b, float[] out) {
     int k = perChannel(w.length, scales.length);
-    if (VectorKernels.AVAILABLE) {
+    if (VECTOR_KERNELS) {
       VectorKernels.fakeQuantize(w, scales, k, h, b, out);
       return;
     }
@@ -149,7 +158,7 @@ public final class DoubleRounding {
   public static void backward(float[] w, float[] scales, int h, int b, float[] gradOut,
       float[] gradW, float[] gradScale) {
     int k = perChannel(w.length, scales.length);
-    if (VectorKernels.AVAILABLE) {
+    if (VECTOR_KERNELS) {
       VectorKernels.doubleRoundingBackward(w, scales, k, h, b, gradOut, gradW, gradScale);
       return;
     }

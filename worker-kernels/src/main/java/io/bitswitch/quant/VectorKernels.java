@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * float quotient {@code w/s}, an exact round half up, the same clamps, and each scale gradient
  * summed in double one element after the other in index order, as the scalar loop does (a
  * lane-parallel sum would round differently). Elements past the last full vector run the scalar
- * code. Loaded only when the incubator module is present ({@link #AVAILABLE}).
+ * code. Only touched when {@link DoubleRounding#VECTOR_KERNELS} says the incubator module is
+ * present: loading this class without it fails.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -22,13 +23,6 @@ final class VectorKernels {
   private static final float ROUNDING_MAGIC = 12582912f;
   private static final FloatVector ZERO = FloatVector.zero(F);
 
-  /**
-   * Whether the JVM runs with {@code --add-modules jdk.incubator.vector} (bin/bitswitch, the tests
-   * and spark-defaults.conf pass it). Without it the callers keep their scalar loops.
-   */
-  static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-      && Boolean.parseBoolean(System.getProperty("bitswitch.vector-kernels", "true"));
-
   private VectorKernels() {}
 
   /**
@@ -36,8 +30,8 @@ final class VectorKernels {
    * rounds x to the nearest integer, ties to even (exact in float there: the sum's ulp is 1), and
    * a tie that went down to even ({@code x − r = ½}) is moved up. Larger |x|, infinities and NaN
    * come back as they are: every caller clamps the result to a code range far inside ±2^22, where
-   * x and rhu(x) give the same clamped value and the same clamp flags. (Float-to-int conversion,
-   * the other route to a floor, is not compiled to SIMD instructions on AVX2 by JDK 17.)
+   * x and rhu(x) give the same clamped value and the same clamp flags. (A first version that took
+   * the floor through a float-to-int conversion ran slower than the scalar loop on JDK 17.)
    */
   static FloatVector rhu(FloatVector x) {
     FloatVector nearestEven = x.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
