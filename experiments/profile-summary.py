@@ -32,7 +32,7 @@ IDLE_TOP = re.compile(
 # (category, frame pattern); the first frame from the top of the stack that matches decides.
 RULES = [
     ("Double-Rounding and activation fake-quant loops",
-     re.compile(r"^io\.bitswitch\.quant\.(DoubleRounding|ActivationQuantizer|QuantKernels)")),
+     re.compile(r"^io\.bitswitch\.quant\.(DoubleRounding|ActivationQuantizer|VectorKernels)")),
     ("Array copies between float[] and ND4J",
      re.compile(r"^(io\.bitswitch\.model\.(NdArrays|ParamLayout)\.|org\.nd4j\.linalg\.api\.buffer\.|"
                 r"java\.nio\.|jdk\.internal\.misc\.Unsafe\.copy|org\.bytedeco\.javacpp\.Pointer\.memcpy|"
