@@ -25,6 +25,11 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
   private int bits = BitWidthSet.FP32_BITS;
   private float scale = 1f;
   private float scaleGradient;
+  // Per-layer buffers reused across passes (training shapes repeat): no per-pass allocation of
+  // activation-sized arrays. Copied into ND4J before each return, so reuse is safe.
+  private transient float[] inputBuffer;
+  private transient float[] epsilonBuffer;
+  private transient float[] gradientBuffer;
 
   public ActivationQuantizerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -63,10 +68,10 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     if (bits >= BitWidthSet.FP32_BITS) {
       return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
     }
-    float[] x = NdArrays.toFloats(input);
+    float[] x = inputBuffer = NdArrays.toFloats(input, 'c', inputBuffer);
     ActivationQuantizer.forward(x, x.length, scale, bits, x);
-    INDArray out = NdArrays.fromFloats(x, input.shape());
-    return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+    // Written straight into the workspace DL4J keeps activations in: no leverageTo copy.
+    return NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.shape(), 'c'), x);
   }
 
   @Override
@@ -75,14 +80,15 @@ public class ActivationQuantizerImpl extends AbstractLayer<ActivationQuantizerLa
     if (bits >= BitWidthSet.FP32_BITS) {
       return new Pair<>(new DefaultGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon));
     }
-    float[] x = NdArrays.toFloats(input);
-    float[] g = NdArrays.toFloats(epsilon);
+    float[] x = inputBuffer = NdArrays.toFloats(input, 'c', inputBuffer);
+    float[] g = epsilonBuffer = NdArrays.toFloats(epsilon, 'c', epsilonBuffer);
     long examples = input.size(0);
     float lsq = ActivationQuantizer.gradScale(x.length / Math.max(1, examples), bits);
-    float[] gx = new float[x.length];
+    float[] gx = gradientBuffer = gradientBuffer != null && gradientBuffer.length == x.length
+        ? gradientBuffer : new float[x.length];
     scaleGradient = ActivationQuantizer.backward(x, x.length, scale, bits, g, gx, lsq);
-    INDArray eps = NdArrays.fromFloats(gx, input.shape());
-    return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, eps));
+    INDArray eps = NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c'), gx);
+    return new Pair<>(new DefaultGradient(), eps);
   }
 
   @Override

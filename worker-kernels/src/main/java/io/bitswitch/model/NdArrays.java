@@ -16,9 +16,18 @@ final class NdArrays {
 
   /** The elements of {@code a} in {@code order} ('c' = row-major), as float. */
   static float[] toFloats(INDArray a, char order) {
+    return toFloats(a, order, null);
+  }
+
+  /**
+   * As {@link #toFloats(INDArray, char)}, written into {@code reuse} when it has exactly the
+   * length of {@code a} (a per-layer buffer kept across passes), into a new array otherwise.
+   */
+  static float[] toFloats(INDArray a, char order, float[] reuse) {
     INDArray dense = a.dataType() == DataType.FLOAT && !a.isView() && a.ordering() == order
         && a.data().length() == a.length() ? a : a.castTo(DataType.FLOAT).dup(order);
-    float[] out = new float[Math.toIntExact(dense.length())];
+    int n = Math.toIntExact(dense.length());
+    float[] out = reuse != null && reuse.length == n ? reuse : new float[n];
     FloatBuffer view = dense.data().asNioFloat();
     view.get(out);
     return out;
@@ -31,9 +40,17 @@ final class NdArrays {
 
   /** A new float array of {@code shape} in {@code order} holding {@code values}. */
   static INDArray fromFloats(float[] values, long[] shape, char order) {
-    INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape, order);
-    if (out.length() != values.length) {
-      throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
+    return put(Nd4j.createUninitialized(DataType.FLOAT, shape, order), values);
+  }
+
+  /**
+   * Writes {@code values} into {@code out}, a float array of their length that owns its buffer (not
+   * a view), e.g. one just created in a DL4J workspace; returns {@code out}.
+   */
+  static INDArray put(INDArray out, float[] values) {
+    if (out.length() != values.length || out.isView() || out.dataType() != DataType.FLOAT) {
+      throw new IllegalArgumentException(values.length + " values for a " + out.dataType() + " array of shape "
+          + java.util.Arrays.toString(out.shape()) + (out.isView() ? " (a view)" : ""));
     }
     out.data().asNioFloat().put(values);
     return out;

@@ -39,8 +39,15 @@ public final class ActivationQuantizer {
     return (float) Math.max(MIN_SCALE, 2 * mean / Math.sqrt(levels(b)));
   }
 
-  /** Forward over {@code x[0..n)}: {@code out = x̂}. {@code out} may be {@code x}. */
+  /**
+   * Forward over {@code x[0..n)}: {@code out = x̂}. {@code out} may be {@code x}. Runs
+   * {@link VectorKernels} when the JVM has the Vector API, this loop otherwise (same floats).
+   */
   public static void forward(float[] x, int n, float a, int b, float[] out) {
+    if (DoubleRounding.VECTOR_KERNELS) {
+      VectorKernels.activationForward(x, n, a, b, out);
+      return;
+    }
     float max = levels(b);
     for (int i = 0; i < n; i++) {
       float q = Math.max(0f, Math.min(max, DoubleRounding.rhu(x[i] / a)));
@@ -55,8 +62,13 @@ public final class ActivationQuantizer {
    * <p>The region is decided on the unrounded {@code x/a}, as the spec (and LSQ) state it: inside
    * is {@code 0 ≤ x/a ≤ 2^b − 1}. Inputs in (−a/2, 0) are below the range and inputs in
    * ((2^b − 1)·a, (2^b − ½)·a) above it, even though rounding alone would land them on a code.
+   * The sum is taken in double in index order; {@link VectorKernels} computes it when the JVM has
+   * the Vector API, this loop otherwise (same floats).
    */
   public static float backward(float[] x, int n, float a, int b, float[] gradOut, float[] gradX, float g) {
+    if (DoubleRounding.VECTOR_KERNELS) {
+      return (float) (VectorKernels.activationBackward(x, n, a, b, gradOut, gradX) * g);
+    }
     float max = levels(b);
     double ga = 0;
     for (int i = 0; i < n; i++) {

@@ -24,6 +24,15 @@ public final class DoubleRounding {
   /** Smallest scale a channel may take; keeps {@code s_c} positive after an update. */
   public static final float MIN_SCALE = 1e-8f;
 
+  /**
+   * Whether the quantizer loops run as {@link VectorKernels}: the JVM has
+   * {@code --add-modules jdk.incubator.vector} (bin/bitswitch, the tests and spark-defaults.conf
+   * pass it) and {@code -Dbitswitch.vector-kernels=false} was not given. Kept here, not in
+   * VectorKernels, because loading that class needs the module.
+   */
+  static final boolean VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+      && Boolean.parseBoolean(System.getProperty("bitswitch.vector-kernels", "true"));
+
   private DoubleRounding() {}
 
   /**
@@ -115,10 +124,15 @@ public final class DoubleRounding {
 
   /**
    * Training-time forward: {@code out = ŵ_b(w)} computed in float, equal bit for bit to
-   * {@code dequantize(switchCodes(quantizeToCodes(w, s, h), h, b), s, h, b)}.
+   * {@code dequantize(switchCodes(quantizeToCodes(w, s, h), h, b), s, h, b)}. Runs
+   * {@link VectorKernels} when the JVM has the Vector API, this loop otherwise (same floats).
    */
   public static void fakeQuantize(float[] w, float[] scales, int h, int b, float[] out) {
     int k = perChannel(w.length, scales.length);
+    if (VECTOR_KERNELS) {
+      VectorKernels.fakeQuantize(w, scales, k, h, b, out);
+      return;
+    }
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {
@@ -137,11 +151,17 @@ public final class DoubleRounding {
    *
    * <p>{@code gradW[i] = gradOut[i]} when neither clamp is active, else 0;
    * {@code gradScale[c] = Σ_i gradOut[i] · (2^Δ·q_b − w/s_c)} over unclamped elements plus
-   * {@code Σ_i gradOut[i] · 2^Δ·q_b} over clamped ones. {@code gradScale} is overwritten.
+   * {@code Σ_i gradOut[i] · 2^Δ·q_b} over clamped ones, each sum in double in index order.
+   * {@code gradScale} is overwritten. Runs {@link VectorKernels} when the JVM has the Vector API,
+   * this loop otherwise (same floats).
    */
   public static void backward(float[] w, float[] scales, int h, int b, float[] gradOut,
       float[] gradW, float[] gradScale) {
     int k = perChannel(w.length, scales.length);
+    if (VECTOR_KERNELS) {
+      VectorKernels.doubleRoundingBackward(w, scales, k, h, b, gradOut, gradW, gradScale);
+      return;
+    }
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {

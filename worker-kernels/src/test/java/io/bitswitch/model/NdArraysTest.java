@@ -49,4 +49,29 @@ class NdArraysTest {
     }
     assertThrows(IllegalArgumentException.class, () -> NdArrays.fromFloats(values, 5, 5));
   }
+
+  @Test
+  void putWritesAWorkspaceArrayAndReusedBuffersHoldTheCopy() {
+    float[] values = new float[2 * 3 * 4];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i - 7.25f;
+    }
+    org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration conf =
+        org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration.builder().initialSize(1 << 16).build();
+    try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
+        Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "NdArraysTest")) {
+      INDArray before = Nd4j.createUninitialized(DataType.FLOAT, 5).assign(3);
+      INDArray out = NdArrays.put(Nd4j.createUninitialized(DataType.FLOAT, new long[] {2, 3, 4}, 'c'), values);
+      assertArrayEquals(values, slow(out, 'c'));
+      assertArrayEquals(new float[] {3, 3, 3, 3, 3}, slow(before, 'c'), "the write stays inside its array");
+      float[] reuse = new float[values.length];
+      float[] copy = NdArrays.toFloats(out, 'c', reuse);
+      org.junit.jupiter.api.Assertions.assertSame(reuse, copy, "a buffer of the right length is filled");
+      assertArrayEquals(values, copy);
+      assertEquals(values.length, NdArrays.toFloats(out, 'c', new float[values.length + 1]).length,
+          "a buffer of another length is not used");
+    }
+    INDArray view = Nd4j.zeros(DataType.FLOAT, 4, 6).get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+    assertThrows(IllegalArgumentException.class, () -> NdArrays.put(view, new float[12]));
+  }
 }
