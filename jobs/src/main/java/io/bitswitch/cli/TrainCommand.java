@@ -7,7 +7,6 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.ConfigChanges;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.CheckpointStore;
 import io.bitswitch.store.Pointer;
@@ -65,9 +64,6 @@ public final class TrainCommand extends BitswitchCommand {
           + "single-precision baseline of that bit-width. Repeatable.")
   private List<String> baselines = new ArrayList<>();
 
-  /** Exit code of a run that trained but failed a quality gate: its bundle is kept, latest is not moved. */
-  static final int GATES_FAILED = 3;
-
   @Override
   protected int run(BitswitchConfig config) throws IOException {
     String data = common.dataOrDefault();
@@ -79,7 +75,7 @@ public final class TrainCommand extends BitswitchCommand {
     String runDir = Runs.runDir(out, runId);
     Runs.requireSupported(config);
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
+        SparkSession spark = startSpark("bitswitch train")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       // One writer per run id: a second train on it is refused, a dead one's lock taken over
       // (docs/design/architecture.md §5, "Lock").
@@ -147,7 +143,7 @@ public final class TrainCommand extends BitswitchCommand {
           stderr().println("bitswitch: quality gates failed, 'latest' stays at "
               + latest.orElse("(none)") + ": " + gates.failures());
           stdout().println(runDir);
-          return GATES_FAILED;
+          return ExitCodes.GATES_FAILED;
         }
       }
     }
@@ -167,7 +163,7 @@ public final class TrainCommand extends BitswitchCommand {
     if (gatesFailed) {
       stderr().println("run " + runId + " is complete already; nothing to do");
       stdout().println(runDir);
-      return GATES_FAILED;
+      return ExitCodes.GATES_FAILED;
     }
     String before = Runs.previousLatest(runDir, hadoop);
     Optional<String> latest = Pointer.readLatest(out, hadoop);
