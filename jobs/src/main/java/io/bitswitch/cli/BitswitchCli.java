@@ -63,14 +63,19 @@ public final class BitswitchCli implements Runnable {
     CommandLine cli = newCommandLine();
     cli.setOut(out);
     cli.setErr(err);
+    return execute(cli, args);
+  }
+
+  /** Runs {@code args} on {@code cli} (its output streams set) and returns the exit code. */
+  static int execute(CommandLine cli, String... args) {
     try {
       return cli.execute(args);
     } catch (Throwable failure) {
       // picocli hands only Exceptions to the handler; an Error (Hadoop's FSError) arrives here.
-      return Failures.report(failure, err);
+      return Failures.report(failure, cli.getErr());
     } finally {
-      out.flush();
-      err.flush();
+      cli.getOut().flush();
+      cli.getErr().flush();
     }
   }
 
