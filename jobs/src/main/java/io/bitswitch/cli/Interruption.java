@@ -47,9 +47,15 @@ final class Interruption {
    * the JVM's shutdown hooks: e.g. releasing a run's lock, so that a retry need not wait for it
    * to go stale.
    */
-  static AutoCloseable onInterrupt(Runnable action) {
+  static Registration onInterrupt(Runnable action) {
     ON_INTERRUPT.add(action);
     return () -> ON_INTERRUPT.remove(action);
+  }
+
+  /** An action registered by {@link #onInterrupt}; closing it unregisters it. */
+  interface Registration extends AutoCloseable {
+    @Override
+    void close();
   }
 
   private static synchronized void interrupted(Signal signal, PrintWriter err) {

@@ -101,7 +101,9 @@ public final class TrainCommand extends BitswitchCommand {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       // One writer per run id: a second train on it is refused, a dead one's lock taken over
       // (docs/design/architecture.md §5, "Lock").
-      try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop)) {
+      // SIGTERM (a CronJob past its deadline) releases the lock too, so a retry need not wait for it to go stale.
+      try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop);
+          Interruption.Registration release = Interruption.onInterrupt(lock::close)) {
         Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
         String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
         Optional<String> latest = Pointer.readLatest(out, hadoop);
