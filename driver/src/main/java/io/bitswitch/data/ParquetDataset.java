@@ -171,8 +171,8 @@ final class ParquetDataset implements Dataset {
       return spark.read().parquet(splitPath(split));
     } catch (Exception e) { // Spark's AnalysisException is a checked exception thrown unchecked.
       CorruptDataException unreadable = SparkFailures.unreadableFile(e);
-      throw new CorruptDataException(describe(split) + ": " + (unreadable != null ? unreadable.getMessage()
-          : "cannot be read as Parquet: " + e.getMessage()), e);
+      throw new CorruptDataException(describe(split) + (unreadable != null ? ": " + unreadable.getMessage()
+          : " cannot be read as Parquet: " + e.getMessage()), e);
     }
   }
 
