@@ -149,6 +149,12 @@ final class ParquetDataset implements Dataset {
                 PixelStatistics::merge);
       } catch (RuntimeException e) {
         throw SparkFailures.unwrap(e);
+      } catch (Exception e) { // Spark's SparkException is checked, but Scala throws it from any call
+        CorruptDataException unreadable = SparkFailures.unreadableFile(e);
+        if (unreadable != null) {
+          throw new CorruptDataException(describe(split) + ": " + unreadable.getMessage(), e);
+        }
+        throw new IllegalStateException(e.getMessage(), e);
       }
       s.validate(describe(split));
       if (split == Split.TEST && !s.shape().equals(stats(Split.TRAIN).shape())) {
@@ -164,7 +170,9 @@ final class ParquetDataset implements Dataset {
     try {
       return spark.read().parquet(splitPath(split));
     } catch (Exception e) { // Spark's AnalysisException is a checked exception thrown unchecked.
-      throw new CorruptDataException(describe(split) + " cannot be read as Parquet: " + e.getMessage(), e);
+      CorruptDataException unreadable = SparkFailures.unreadableFile(e);
+      throw new CorruptDataException(describe(split) + (unreadable != null ? ": " + unreadable.getMessage()
+          : " cannot be read as Parquet: " + e.getMessage()), e);
     }
   }
 

@@ -16,6 +16,7 @@ public final class ProgressPrinter implements Consumer<StepRecord> {
   private final boolean terminal;
   private final PrintStream out;
   private final long started = System.nanoTime();
+  private int firstStep;
 
   public ProgressPrinter(String stage, int totalSteps, int epochs, int logEvery, PrintStream out) {
     this.stage = stage;
@@ -26,6 +27,15 @@ public final class ProgressPrinter implements Consumer<StepRecord> {
     this.out = out;
   }
 
+  /**
+   * The steps a resumed run completed before this process started: the ETA counts the time per
+   * step from them, not from step 0.
+   */
+  public ProgressPrinter resumedAt(int stepsDone) {
+    this.firstStep = stepsDone;
+    return this;
+  }
+
   @Override
   public void accept(StepRecord r) {
     boolean last = r.step() == totalSteps;
@@ -33,7 +43,8 @@ public final class ProgressPrinter implements Consumer<StepRecord> {
       return;
     }
     double elapsed = (System.nanoTime() - started) / 1e9;
-    double eta = elapsed / r.step() * (totalSteps - r.step());
+    // The time per step this process has taken: a resumed run did not take the steps before it.
+    double eta = elapsed / Math.max(1, r.step() - firstStep) * (totalSteps - r.step());
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%s step %d/%d epoch %d/%d loss", stage, r.step(), totalSteps,
         r.epoch() + 1, epochs));

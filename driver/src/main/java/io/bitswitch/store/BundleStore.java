@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -124,6 +125,8 @@ public final class BundleStore {
       }
     } catch (IOException e) {
       throw new BitswitchException("could not publish bundle to " + target + ": " + e.getMessage(), e);
+    } catch (FSError e) {
+      throw new BitswitchException("could not publish bundle to " + target + ": " + RunFiles.causeMessage(e), e);
     }
   }
 
@@ -178,7 +181,7 @@ public final class BundleStore {
         }
         case BUNDLE -> swap(fs, tmp, target, new Path(parent, "." + target.getName() + ".old-" + id));
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) { // Error: Hadoop's FSError on a full disk
       StoreFs.deleteQuietly(fs, tmp);
       throw e;
     }
@@ -215,7 +218,7 @@ public final class BundleStore {
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         StoreFs.write(fs, new Path(target, f.getKey()), f.getValue(), true);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       // An object store shows no object whose upload failed; elsewhere a partial file might remain.
       StoreFs.deleteQuietly(fs, manifest);
       throw e;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -61,6 +62,7 @@ public final class CheckpointStore {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put("step", Integer.toString(step));
     byte[] state = Safetensors.write(tensors, meta);
+    boolean stepCommitted = false;
     try {
       FileSystem fs = dir.fs();
       StoreFs.deleteQuietly(fs, stepDir);
@@ -71,14 +73,33 @@ public final class CheckpointStore {
       manifest.put("stateSha256", Bundle.sha256Hex(state));
       byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
       StoreFs.write(fs, new Path(stepDir, MANIFEST_FILE), manifestBytes, true);
+      stepCommitted = true;
       List<Integer> committed = committedSteps(fs, dir.path());
       for (int i = 0; i < committed.size() - KEEP; i++) {
         StoreFs.deleteQuietly(fs, new Path(dir.path(), String.format("%s%06d", PREFIX, committed.get(i))));
       }
       return state.length + manifestBytes.length;
     } catch (IOException e) {
+      deleteUncommitted(dir.fs(), stepDir, stepCommitted);
       throw new BitswitchException("cannot write checkpoint of step " + step + " under " + stateDirUri + ": "
           + e.getMessage(), e);
+    } catch (FSError e) {
+      deleteUncommitted(dir.fs(), stepDir, stepCommitted);
+      throw new BitswitchException("cannot write checkpoint of step " + step + " under " + stateDirUri + ": "
+          + RunFiles.causeMessage(e), e);
+    } catch (RuntimeException | Error e) {
+      deleteUncommitted(dir.fs(), stepDir, stepCommitted);
+      throw e;
+    }
+  }
+
+  /**
+   * A step directory whose commit failed is removed (a half-written manifest would read as a
+   * corrupt committed checkpoint, and a full disk needs the space); a committed one is kept.
+   */
+  private static void deleteUncommitted(FileSystem fs, Path stepDir, boolean committed) {
+    if (!committed) {
+      StoreFs.deleteQuietly(fs, stepDir);
     }
   }
 

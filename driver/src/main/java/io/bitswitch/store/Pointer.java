@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
@@ -58,12 +59,14 @@ public final class Pointer {
         } else {
           FileContext.getFileContext(fs.getUri(), conf).rename(tmp, latest, Options.Rename.OVERWRITE);
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) { // Error: Hadoop's FSError on a full disk
         StoreFs.deleteQuietly(fs, tmp);
         throw e;
       }
     } catch (IOException e) {
       throw new BitswitchException("could not update " + latest + ": " + e.getMessage(), e);
+    } catch (FSError e) {
+      throw new BitswitchException("could not update " + latest + ": " + RunFiles.causeMessage(e), e);
     }
   }
 

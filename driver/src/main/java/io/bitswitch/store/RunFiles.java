@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -74,7 +75,29 @@ public final class RunFiles {
       }
       return dest.toString();
     } catch (IOException e) {
+      deleteQuietly(tmp, conf);
       throw new UncheckedIOException("cannot write " + uri, e);
+    } catch (FSError e) {
+      // Hadoop's local file system reports a full disk as this Error; it is an I/O failure like any other.
+      deleteQuietly(tmp, conf);
+      throw new UncheckedIOException("cannot write " + uri, new IOException(causeMessage(e), e));
+    } catch (RuntimeException | Error e) {
+      deleteQuietly(tmp, conf);
+      throw e;
     }
+  }
+
+  /** Deletes a temporary left by a failed write, if any: no {@code .x.tmp-*} (nor 0-byte file) stays. */
+  private static void deleteQuietly(Path tmp, Configuration conf) {
+    try {
+      StoreFs.deleteQuietly(tmp.getFileSystem(conf), tmp);
+    } catch (IOException | RuntimeException e) {
+      // The file system cannot even be opened: nothing was written.
+    }
+  }
+
+  /** The message of what an {@link FSError} wraps (its own is the cause's class and message). */
+  static String causeMessage(FSError e) {
+    return e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
   }
 }

@@ -123,6 +123,31 @@ public final class RunLock implements AutoCloseable {
   }
 
   /**
+   * Whether a live process holds the lock of {@code runDirUri}: its lock file exists and its
+   * heartbeat (its file time while unreadable) is not older than {@code staleAfter}. For pruning
+   * old runs, which must never delete a run that is being written.
+   *
+   * @throws BitswitchException when the file system fails
+   */
+  public static boolean isHeld(String runDirUri, Duration staleAfter, Configuration conf) {
+    StoreFs.Located dir = StoreFs.locate(runDirUri, conf);
+    Path file = new Path(dir.path(), FILE);
+    try {
+      if (!dir.fs().exists(file)) {
+        return false;
+      }
+    } catch (IOException e) {
+      throw new BitswitchException("cannot look for the lock " + file + ": " + e.getMessage(), e);
+    }
+    JsonNode held = read(dir.fs(), file);
+    Instant beat = held == null ? null : heartbeatOf(held);
+    if (beat == null) {
+      beat = modified(dir.fs(), file);
+    }
+    return beat != null && Duration.between(beat, Instant.now()).compareTo(staleAfter) <= 0;
+  }
+
+  /**
    * Creates the run directory. A directory that cannot be made (an ancestor is a file, no
    * permission) is found here, before any training: the run could never write its results there.
    */

@@ -4,6 +4,10 @@ import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.progress.StageListener;
 import io.bitswitch.store.CheckpointStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitswitch.progress.StepRecord;
+import java.io.IOException;
+import java.util.List;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +27,9 @@ final class Checkpoints {
   private static final String ADAM_STEPS = "adamSegmentSteps";
   private static final String MODEL = "model";
   private static final String THETA = "theta";
+  /** Checkpoint metadata key of the steps' history up to the checkpoint (JSON array of {@link StepRecord}). */
+  static final String HISTORY = "history";
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ADAM_M = "adam.m";
   private static final String ADAM_V = "adam.v";
 
@@ -50,7 +57,7 @@ final class Checkpoints {
    * @param step training steps the checkpoint had completed
    * @param theta its parameters
    */
-  record Resumed(int step, float[] theta) {}
+  record Resumed(int step, float[] theta, List<StepRecord> history) {}
 
   /**
    * When resuming: the newest committed checkpoint, with its optimiser state restored into
@@ -84,23 +91,40 @@ final class Checkpoints {
       throw new CorruptDataException("checkpoint under " + settings.stateUri() + " has unusable optimiser state: "
           + e.getMessage());
     }
-    return new Resumed(cp.step(), cp.arrays().get(THETA));
+    return new Resumed(cp.step(), cp.arrays().get(THETA), history(meta.get(HISTORY)));
   }
 
   /**
    * The trainer's after-step hook: saves θ and Adam's state every {@code settings.every()} steps
    * and after the last one ({@code totalSteps}); does nothing without a state directory.
    */
-  IntConsumer saver(int totalSteps, float[] theta, Adam adam) {
+  IntConsumer saver(int totalSteps, float[] theta, Adam adam, List<StepRecord> history) {
     return step -> {
       boolean due = settings.every() > 0 && step % settings.every() == 0;
       if (settings.stateUri() != null && (due || step == totalSteps)) {
-        save(step, theta, adam);
+        save(step, theta, adam, history);
       }
     };
   }
 
-  private void save(int step, float[] theta, Adam adam) {
+  /**
+   * The history a checkpoint holds: the steps up to it, so that a resumed run's
+   * {@code history.csv} has every step, not only those after the resume. Empty for a checkpoint
+   * written before histories were kept.
+   */
+  private List<StepRecord> history(String json) {
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      return List.of(JSON.readValue(json, StepRecord[].class));
+    } catch (IOException e) {
+      throw new CorruptDataException("checkpoint under " + settings.stateUri() + " has an unreadable history: "
+          + e.getMessage());
+    }
+  }
+
+  private void save(int step, float[] theta, Adam adam, List<StepRecord> history) {
     Adam.State state = adam.snapshot();
     Map<String, float[]> arrays = new LinkedHashMap<>();
     arrays.put(THETA, theta);
@@ -108,8 +132,14 @@ final class Checkpoints {
     arrays.put(ADAM_V, state.v());
     String steps = Arrays.stream(state.steps()).mapToObj(Long::toString).collect(Collectors.joining(","));
     long started = System.nanoTime();
-    long bytes = CheckpointStore.save(settings.stateUri(), step, arrays, Map.of(MODEL, modelKey, ADAM_STEPS, steps),
-        hadoop);
+    String historyJson;
+    try {
+      historyJson = JSON.writeValueAsString(history);
+    } catch (IOException e) {
+      throw new IllegalStateException("step records are plain data", e);
+    }
+    long bytes = CheckpointStore.save(settings.stateUri(), step, arrays,
+        Map.of(MODEL, modelKey, ADAM_STEPS, steps, HISTORY, historyJson), hadoop);
     listener.checkpointWritten(step, (System.nanoTime() - started) / 1e9, bytes);
   }
 }

@@ -113,9 +113,18 @@ public final class MultiPrecisionTrainer {
     return this;
   }
 
-  /** Steps taken so far, in order. */
+  /** Steps taken so far, in order (after a resume, those before it first). */
   public List<StepRecord> history() {
     return history;
+  }
+
+  /**
+   * Puts the steps a resumed run took before its checkpoint in front of the history, so that it
+   * covers the whole run (docs/design/architecture.md §5, "Training state").
+   */
+  public MultiPrecisionTrainer continueHistory(List<StepRecord> before) {
+    history.addAll(0, before);
+    return this;
   }
 
   /**

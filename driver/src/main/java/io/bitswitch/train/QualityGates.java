@@ -19,9 +19,10 @@ public final class QualityGates {
    *
    * @param name e.g. {@code min-accuracy[8]} or {@code max-regression[4]}
    * @param passed whether it passed
-   * @param detail the numbers compared
+   * @param detail the numbers compared, as the report holds them ({@code 0.3750 >= 0.9900})
+   * @param message the check in words, for the failure message ({@code accuracy at 2 bits needs ≥ 0.99, got 0.375})
    */
-  public record Check(String name, boolean passed, String detail) {}
+  public record Check(String name, boolean passed, String detail, String message) {}
 
   /**
    * All checks and their verdict.
@@ -46,12 +47,12 @@ public final class QualityGates {
       return m;
     }
 
-    /** The failed checks, one per line. */
+    /** The failed checks in words, separated by "; ". */
     public String failures() {
       StringBuilder sb = new StringBuilder();
       for (Check c : checks) {
         if (!c.passed()) {
-          sb.append(sb.length() == 0 ? "" : "; ").append(c.name()).append(": ").append(c.detail());
+          sb.append(sb.length() == 0 ? "" : "; ").append(c.message());
         }
       }
       return sb.toString();
@@ -73,16 +74,26 @@ public final class QualityGates {
       Double acc = accuracy.get(Integer.toString(bits));
       boolean ok = acc != null && acc >= min;
       checks.add(new Check("min-accuracy[" + bits + "]", ok, acc == null ? "no accuracy at " + bits + " bits"
-          : String.format(Locale.ROOT, "%.4f >= %.4f", acc, min)));
+          : String.format(Locale.ROOT, "%.4f >= %.4f", acc, min),
+          acc == null ? "accuracy at " + bits + " bits needs ≥ " + number(min) + ", got none (not evaluated)"
+              : "accuracy at " + bits + " bits needs ≥ " + number(min) + ", got " + number(acc)));
     });
     accuracy.forEach((bits, acc) -> {
       Double before = previous.get(bits);
       if (before != null) {
         boolean ok = before - acc <= maxRegression;
         checks.add(new Check("max-regression[" + bits + "]", ok,
-            String.format(Locale.ROOT, "%.4f -> %.4f, drop %.4f <= %.4f", before, acc, before - acc, maxRegression)));
+            String.format(Locale.ROOT, "%.4f -> %.4f, drop %.4f <= %.4f", before, acc, before - acc, maxRegression),
+            "accuracy at " + bits + " bits may drop by ≤ " + number(maxRegression) + " from the previous bundle's "
+                + number(before) + ", got " + number(acc) + " (a drop of " + number(before - acc) + ")"));
       }
     });
     return new Result(checks.stream().allMatch(Check::passed), checks);
+  }
+
+  /** A ratio for people: at most four decimals, no trailing zeros ({@code 0.375}, {@code 0.99}). */
+  private static String number(double ratio) {
+    return java.math.BigDecimal.valueOf(ratio).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+        .toPlainString();
   }
 }

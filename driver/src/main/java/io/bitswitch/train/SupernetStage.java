@@ -117,9 +117,12 @@ public final class SupernetStage {
         count.accept(config);
       }
     }
+    if (resumed != null) {
+      trainer.continueHistory(resumed.history());
+    }
     trainer.onStep(new ProgressPrinter("supernet", total, options.epochs(), options.logEvery(), ctx.progress())
-        .andThen(ctx.listener()::step));
-    trainer.train(d.train(), theta, false, startStep, adam, checkpoints.saver(total, theta, adam));
+        .resumedAt(startStep).andThen(ctx.listener()::step));
+    trainer.train(d.train(), theta, false, startStep, adam, checkpoints.saver(total, theta, adam, trainer.history()));
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, ctx.setup().evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (int k = 0; k < precisions.length; k++) {

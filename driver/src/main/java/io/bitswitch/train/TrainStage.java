@@ -67,11 +67,14 @@ public final class TrainStage {
             + " but this run trains " + bits + "; start from an FP32 bundle (pretrain) or a bundle of the same bits");
       }
     }
+    if (resumed != null) {
+      trainer.continueHistory(resumed.history());
+    }
     int total = trainer.totalSteps(d.train());
     trainer.onStep(new ProgressPrinter("train", total, options.epochs(), options.logEvery(), ctx.progress())
-        .andThen(ctx.listener()::step));
+        .resumedAt(startStep).andThen(ctx.listener()::step));
     trainer.train(d.train(), theta, startStep == 0 && !warmStart, startStep, adam,
-        checkpoints.saver(total, theta, adam));
+        checkpoints.saver(total, theta, adam, trainer.history()));
     double[] acc = Evaluator.accuracy(sc, d.test(), spec, theta, precisions, ctx.setup().evalBatch());
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (int k = 0; k < precisions.length; k++) {

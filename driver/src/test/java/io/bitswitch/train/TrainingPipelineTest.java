@@ -217,7 +217,12 @@ class TrainingPipelineTest {
     Checkpointing resume = new Checkpointing(b.resolve("state").toUri().toString(), 4, true);
     StageOutcome resumed = TrainStage.run(new StageContext(spark, setup(512), QUIET), options(1), BitWidthSet.of(8, 4),
         null, b.resolve("bundle").toUri().toString(), resume);
-    assertEquals(5, resumed.history().get(0).step());
+    // The history covers the whole run: the checkpoint's steps 1-4 as they were, then 5-8.
+    assertEquals(whole.history().size(), resumed.history().size());
+    for (int k = 0; k < whole.history().size(); k++) {
+      assertEquals(k + 1, resumed.history().get(k).step());
+    }
+    assertArrayEquals(whole.history().get(3).loss(), resumed.history().get(3).loss());
     assertArrayEquals(whole.bundle().encode().get(Bundle.TENSORS_FILE), resumed.bundle().encode().get(Bundle.TENSORS_FILE));
 
     // No checkpoint to resume from, and a corrupt one: clear errors, nothing published.

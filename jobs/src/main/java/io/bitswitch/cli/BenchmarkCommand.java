@@ -4,7 +4,6 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.onnx.ExportTarget;
 import io.bitswitch.store.BundleStore;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.ThroughputBenchmark;
 import java.nio.file.Path;
@@ -72,7 +71,7 @@ public final class BenchmarkCommand extends BitswitchCommand {
     if (bundle != null || bits != null || layerBits != null) {
       throw new InvalidInputException("--bundle, --bits and --layer-bits belong to --inference");
     }
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch benchmark", Map.of())) {
+    try (SparkSession spark = startSpark("bitswitch benchmark")) {
       int cores = spark.sparkContext().defaultParallelism();
       ThroughputBenchmark.Result r = ThroughputBenchmark.run(spark, data, config.train().bits(), cores,
           config.train().batchSize(), steps, warmup, System.err);
@@ -113,7 +112,7 @@ public final class BenchmarkCommand extends BitswitchCommand {
     }
     List<ExportTarget> targets = new ArrayList<>();
     Map<String, Integer> perLayer = layerBits == null ? null : LayerBits.read(layerBits);
-    try (SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch benchmark", Map.of())) {
+    try (SparkSession spark = startSpark("bitswitch benchmark")) {
       int cores = spark.sparkContext().defaultParallelism();
       List<Integer> widths = bits != null ? bits.descending()
           : BundleStore.read(bundle, spark.sparkContext().hadoopConfiguration()).manifest().bits();

@@ -1,6 +1,5 @@
 package io.bitswitch.cli;
 
-import io.bitswitch.BitswitchException;
 import io.bitswitch.BuildVersion;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -16,9 +15,11 @@ import picocli.CommandLine.Spec;
  * {@code bin/bitswitch}), or {@code spark-submit --class io.bitswitch.cli.BitswitchCli
  * bitswitch-jobs-<version>-spark.jar <command> [options]} on a cluster.
  *
- * <p>Exit codes: 0 success; 2 a usage error or a {@link BitswitchException} (bad option, bad
- * configuration, bad or corrupt input), reported as one line {@code bitswitch: error: <message>}
- * on standard error; 1 an unexpected failure, reported with its stack trace.
+ * <p>Exit codes ({@link ExitCodes}, listed by {@code --help}): 0 success; 2 a usage error or bad
+ * input (bad option, bad configuration, bad or corrupt input); 3 failed quality gates
+ * ({@code train}); 4 an I/O failure reading or writing files; 130 and 143 SIGINT and SIGTERM; each
+ * reported as one line {@code bitswitch: error: <message>} on standard error ({@link Failures}).
+ * 1 is an internal error, the only one reported with its stack trace.
  */
 @Command(name = "bitswitch", mixinStandardHelpOptions = true, versionProvider = BitswitchCli.Version.class,
     description = "One-shot multi-precision quantization-aware training on Apache Spark.",
@@ -37,11 +38,6 @@ import picocli.CommandLine.Spec;
         DemoCommand.class,
         HelpCommand.class})
 public final class BitswitchCli implements Runnable {
-  /** Exit code of a usage error or a {@link BitswitchException}. */
-  public static final int EXIT_USAGE = 2;
-  /** Exit code of an unexpected failure. */
-  public static final int EXIT_FAILURE = 1;
-
   @Spec private CommandSpec spec;
 
   @Override
@@ -52,7 +48,9 @@ public final class BitswitchCli implements Runnable {
 
   /** Runs a command and exits the JVM with its exit code. */
   public static void main(String[] args) {
-    int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    PrintWriter err = new PrintWriter(System.err, true);
+    Interruption.install(err);
+    int code = execute(args, new PrintWriter(System.out, true), err);
     System.exit(code);
   }
 
@@ -65,11 +63,19 @@ public final class BitswitchCli implements Runnable {
     CommandLine cli = newCommandLine();
     cli.setOut(out);
     cli.setErr(err);
+    return execute(cli, args);
+  }
+
+  /** Runs {@code args} on {@code cli} (its output streams set) and returns the exit code. */
+  static int execute(CommandLine cli, String... args) {
     try {
       return cli.execute(args);
+    } catch (Throwable failure) {
+      // picocli hands only Exceptions to the handler; an Error (Hadoop's FSError) arrives here.
+      return Failures.report(failure, cli.getErr());
     } finally {
-      out.flush();
-      err.flush();
+      cli.getOut().flush();
+      cli.getErr().flush();
     }
   }
 
@@ -83,38 +89,27 @@ public final class BitswitchCli implements Runnable {
         }
       }
     }
+    listExitCodes(cli.getCommandSpec(), true);
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommand() instanceof BitswitchCommand) {
+        listExitCodes(sub.getCommandSpec(), sub.getCommand() instanceof TrainCommand);
+      }
+    }
     cli.setUsageHelpAutoWidth(true);
     cli.setUsageHelpWidth(100);
     cli.setParameterExceptionHandler((ex, args) -> {
       CommandLine failed = ex.getCommandLine();
-      failed.getErr().println("bitswitch: error: " + oneLine(ex.getMessage()) + " (see '"
+      failed.getErr().println(Failures.PREFIX + Failures.oneLine(ex.getMessage()) + " (see '"
           + failed.getCommandSpec().qualifiedName() + " --help')");
-      return EXIT_USAGE;
+      return ExitCodes.BAD_INPUT;
     });
-    cli.setExecutionExceptionHandler((ex, failed, parseResult) -> {
-      BitswitchException known = findBitswitchException(ex);
-      if (known != null) {
-        failed.getErr().println("bitswitch: error: " + oneLine(known.getMessage()));
-        return EXIT_USAGE;
-      }
-      ex.printStackTrace(failed.getErr());
-      return EXIT_FAILURE;
-    });
+    cli.setExecutionExceptionHandler((ex, failed, parseResult) -> Failures.report(ex, failed.getErr()));
     return cli;
   }
 
-  /** The exception or the first of its causes that is a {@link BitswitchException} (Spark wraps task failures). */
-  private static BitswitchException findBitswitchException(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof BitswitchException b) {
-        return b;
-      }
-    }
-    return null;
-  }
-
-  private static String oneLine(String message) {
-    return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  /** The exit codes section of a command's help ({@link ExitCodes#helpList}). */
+  private static void listExitCodes(CommandSpec command, boolean withGates) {
+    command.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.helpList(withGates));
   }
 
   /** The Maven project version, written into the jar at build time ({@link BuildVersion}). */

@@ -9,7 +9,6 @@ import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.onnx.ExportTarget;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Checkpointing;
@@ -63,7 +62,7 @@ public final class DemoCommand extends BitswitchCommand {
     Map<String, Object> pareto;
     String onnxLine;
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch demo", Map.of())) {
+        SparkSession spark = startSpark("bitswitch demo")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       StageSetup setup = Runs.setup(config, data);
       // Progress goes to stderr: stdout carries the results and, last, the run directory.

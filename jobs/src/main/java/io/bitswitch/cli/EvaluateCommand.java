@@ -1,8 +1,9 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.InvalidInputException;
+import io.bitswitch.bundle.Manifest;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.RunFiles;
 import io.bitswitch.train.EvaluateStage;
@@ -57,10 +58,11 @@ public final class EvaluateCommand extends BitswitchCommand {
     Map<String, Double> accuracy;
     Map<String, Double> layerBitsAccuracy = new LinkedHashMap<>();
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch evaluate", Map.of())) {
+        SparkSession spark = startSpark("bitswitch evaluate")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      List<Integer> widths = bits != null ? bits.descending()
-          : configurations.isEmpty() ? BundleStore.read(bundle, hadoop).manifest().bits() : List.of();
+      Manifest manifest = BundleStore.read(bundle, hadoop).manifest();
+      requireArchitectureOf(manifest, config);
+      List<Integer> widths = bits != null ? bits.descending() : configurations.isEmpty() ? manifest.bits() : List.of();
       StageSetup setup = Runs.setup(config, data);
       if (!configurations.isEmpty()) {
         double[] acc = EvaluateStage.layerBitsAccuracy(new StageContext(spark, setup), bundle, configurations);
@@ -72,6 +74,10 @@ public final class EvaluateCommand extends BitswitchCommand {
           : EvaluateStage.accuracy(new StageContext(spark, setup), bundle,
               widths.stream().mapToInt(Integer::intValue).toArray());
       metrics.recordAccuracy(accuracy);
+      // The table first: a failing --json write must not lose what the evaluation found.
+      Runs.printAccuracy(stdout(), accuracy);
+      layerBitsAccuracy.forEach((file, a) -> stdout().printf(java.util.Locale.ROOT, "%-40s %8.2f%%%n", file, 100 * a));
+      stdout().flush();
       if (json != null) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("accuracy", accuracy);
@@ -82,9 +88,21 @@ public final class EvaluateCommand extends BitswitchCommand {
       }
       metrics.succeeded();
     }
-    Runs.printAccuracy(stdout(), accuracy);
-    layerBitsAccuracy.forEach((file, a) -> stdout().printf(java.util.Locale.ROOT, "%-40s %8.2f%%%n", file, 100 * a));
-    stdout().flush();
     return 0;
   }
+
+  /**
+   * Evaluation rebuilds the model from the bundle's manifest, so a {@code model.architecture} the
+   * user gives would be silently ignored; one that disagrees with the bundle is refused instead.
+   */
+  private void requireArchitectureOf(Manifest manifest, BitswitchConfig config) {
+    String asked = config.model().architecture().configName();
+    if (config.userGives(ARCHITECTURE_KEY) && !asked.equals(manifest.architecture())) {
+      throw new InvalidInputException(ARCHITECTURE_KEY + " = " + asked + " disagrees with the bundle " + bundle
+          + ", whose manifest says architecture " + manifest.architecture()
+          + "; evaluate uses the bundle's model, so drop the setting");
+    }
+  }
+
+  private static final String ARCHITECTURE_KEY = "bitswitch.model.architecture";
 }

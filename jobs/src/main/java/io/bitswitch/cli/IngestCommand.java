@@ -3,11 +3,9 @@ package io.bitswitch.cli;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.data.Ingest;
 import io.bitswitch.data.IngestResult;
-import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,19 +28,19 @@ public final class IngestCommand extends BitswitchCommand {
   protected int run(BitswitchConfig config) throws IOException {
     String dataDir = common.requireData("the directory holding the IDX(.gz) or CSV files");
     String outUri = common.requireOut("the Parquet dataset directory to write");
-    ingest(stdout(), common.sparkMaster(), dataDir, outUri, overwrite);
+    try (SparkSession spark = startSpark("bitswitch ingest")) {
+      ingest(stdout(), spark, dataDir, outUri, overwrite);
+    }
     return 0;
   }
 
   /**
-   * Converts with {@link Ingest} in a Spark session on {@code master} and prints the row counts.
+   * Converts with {@link Ingest} in {@code spark} and prints the row counts.
    * Ingest writes beside the target and renames last, so a failure leaves no partial dataset.
    */
-  private static void ingest(PrintWriter out, String master, String dataDir, String outUri, boolean overwrite)
+  private static void ingest(PrintWriter out, SparkSession spark, String dataDir, String outUri, boolean overwrite)
       throws IOException {
-    try (SparkSession spark = SparkSessions.create(master, "bitswitch ingest", Map.of())) {
-      IngestResult result = Ingest.run(spark, dataDir, outUri, overwrite);
-      out.printf("ingested %d train and %d test examples into %s%n", result.trainRows(), result.testRows(), outUri);
-    }
+    IngestResult result = Ingest.run(spark, dataDir, outUri, overwrite);
+    out.printf("ingested %d train and %d test examples into %s%n", result.trainRows(), result.testRows(), outUri);
   }
 }

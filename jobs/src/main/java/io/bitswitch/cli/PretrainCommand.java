@@ -3,14 +3,12 @@ package io.bitswitch.cli;
 import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.PretrainStage;
 import io.bitswitch.train.StageContext;
 import io.bitswitch.train.StageOutcome;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 
@@ -29,7 +27,7 @@ public final class PretrainCommand extends BitswitchCommand {
         common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch pretrain", Map.of())) {
+        SparkSession spark = startSpark("bitswitch pretrain")) {
       // Progress goes to stderr: stdout carries only the run directory, for scripts.
       StageOutcome outcome = PretrainStage.run(new StageContext(spark, Runs.setup(config, data), System.err, MetricsListener.of(metrics)),
           Runs.pretrainOptions(config), Runs.child(runDir, Runs.BUNDLE_DIR));

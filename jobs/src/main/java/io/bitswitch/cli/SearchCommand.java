@@ -6,7 +6,6 @@ import io.bitswitch.cli.config.SearchOptions;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.search.SubnetSearch;
 import io.bitswitch.sensitivity.LayerTraces;
-import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -45,7 +44,7 @@ public final class SearchCommand extends BitswitchCommand {
     String out = common.requireOut("the directory to write pareto.json and the layer-bits files into");
     Map<String, Object> pareto;
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch search", Map.of())) {
+        SparkSession spark = startSpark("bitswitch search")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       LayerTraces traces = SupernetCommand.traces(bundle, sensitivity, hadoop);
       pareto = run(spark, config, data, bundle, traces, sensitivity != null ? sensitivity : "bundle " + bundle, out);

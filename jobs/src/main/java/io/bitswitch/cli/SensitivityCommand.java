@@ -5,12 +5,10 @@ import io.bitswitch.cli.config.SensitivityOptions;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.sensitivity.LayerTraces;
 import io.bitswitch.sensitivity.SensitivityAnalysis;
-import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +36,7 @@ public final class SensitivityCommand extends BitswitchCommand {
     LayerTraces result;
     String written;
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch sensitivity", Map.of())) {
+        SparkSession spark = startSpark("bitswitch sensitivity")) {
       result = SensitivityAnalysis.analyse(spark, bundle, data, config.data().partitions(), o.samples(),
           config.seed(), o.maxIterations(), o.tolerance(), System.err);
       written = result.write(out, spark.sparkContext().hadoopConfiguration());

@@ -4,7 +4,6 @@ import io.bitswitch.report.RunReport;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.metrics.JobMetrics;
 import io.bitswitch.sensitivity.LayerTraces;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.train.MetricsListener;
 import io.bitswitch.train.Checkpointing;
@@ -50,7 +49,7 @@ public final class SupernetCommand extends BitswitchCommand {
     String runDir = Runs.runDir(out, common.runIdOrNew(Clock.systemUTC()));
     Runs.requireSupported(config);
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch supernet", Map.of())) {
+        SparkSession spark = startSpark("bitswitch supernet")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       LayerTraces traces = traces(bundle, sensitivity, hadoop);
       Checkpointing checkpointing = new Checkpointing(Runs.child(runDir, Runs.STATE_DIR),

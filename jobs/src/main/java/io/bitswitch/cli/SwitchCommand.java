@@ -1,9 +1,12 @@
 package io.bitswitch.cli;
 
+import io.bitswitch.InvalidInputException;
 import io.bitswitch.bundle.Bundle;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.store.BundleStore;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -49,11 +52,25 @@ public final class SwitchCommand extends BitswitchCommand {
     String outUri = common.requireOut("the directory to publish the switched bundle into");
     Map<String, Integer> layerBits = target.layerBits == null ? null : LayerBits.read(target.layerBits);
     Configuration hadoop = new Configuration();
+    if (qualified(bundle, hadoop).equals(qualified(outUri, hadoop))) {
+      throw new InvalidInputException("--out " + outUri + " is the source bundle --bundle " + bundle
+          + "; publish the switched bundle elsewhere (replacing its own source would lose the INT-h codes)");
+    }
     Bundle source = BundleStore.read(bundle, hadoop);
     Bundle switched = layerBits == null ? source.switchTo(target.bits) : source.switchTo(layerBits);
     BundleStore.publish(switched, outUri, hadoop, overwrite);
     printSummary(stdout(), switched, outUri);
     return 0;
+  }
+
+  /** {@code uri} made absolute on its file system, normalised ({@code a/./b/} is {@code a/b}). */
+  private static org.apache.hadoop.fs.Path qualified(String uri, Configuration hadoop) {
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
+    try {
+      return path.getFileSystem(hadoop).makeQualified(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the file system of " + uri, e);
+    }
   }
 
   private static void printSummary(PrintWriter out, Bundle switched, String outUri) {

@@ -7,7 +7,6 @@ import io.bitswitch.InvalidInputException;
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.cli.config.ConfigChanges;
 import io.bitswitch.metrics.JobMetrics;
-import io.bitswitch.spark.SparkSessions;
 import io.bitswitch.store.BundleStore;
 import io.bitswitch.store.CheckpointStore;
 import io.bitswitch.store.Pointer;
@@ -56,44 +55,73 @@ public final class TrainCommand extends BitswitchCommand {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   private Start start;
 
-  @Option(names = "--resume",
-      description = "Continue run --run-id from its newest committed checkpoint under <out>/<run-id>/state.")
-  private boolean resume;
+  /** How a rerun of a run id continues; at most one. */
+  static final class Continuation {
+    @Option(names = "--resume",
+        description = "Continue run --run-id from its newest committed checkpoint under <out>/<run-id>/state.")
+    boolean resume;
+
+    @Option(names = "--resume-if-unfinished",
+        description = "For retries: resume run --run-id when it has checkpoints but no report.json, finish it when "
+            + "its bundle is published without report, do nothing when it is complete (exit 0, or 3 when its gates "
+            + "failed), and start it when it does not exist.")
+    boolean ifUnfinished;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  private Continuation continuation;
+
+  @Option(names = "--keep-runs", paramLabel = "N",
+      description = "After a successful run, delete the oldest run directories under --out beyond the newest N "
+          + "(never the one 'latest' names, one being written, or a directory that is not a bitswitch run).")
+  private Integer keepRuns;
 
   @Option(names = "--baseline", paramLabel = "RUN_DIR",
       description = "A finished single-precision train run whose accuracy the report and its plot show as the "
           + "single-precision baseline of that bit-width. Repeatable.")
   private List<String> baselines = new ArrayList<>();
 
-  /** Exit code of a run that trained but failed a quality gate: its bundle is kept, latest is not moved. */
-  static final int GATES_FAILED = 3;
-
   @Override
   protected int run(BitswitchConfig config) throws IOException {
     String data = common.dataOrDefault();
     String out = common.requireOut("the directory that holds run directories, e.g. runs or hdfs:///bitswitch/runs");
-    if (resume && common.runId().isEmpty()) {
+    boolean resumeAsked = continuation != null && continuation.resume;
+    boolean resumeIfUnfinished = continuation != null && continuation.ifUnfinished;
+    if (resumeAsked && common.runId().isEmpty()) {
       throw new InvalidInputException("--resume needs --run-id: the run whose checkpoints to continue from");
+    }
+    if (keepRuns != null && keepRuns < 1) {
+      throw new InvalidInputException("--keep-runs " + keepRuns + ": keep at least 1 run (the new one)");
     }
     String runId = common.runIdOrNew(Clock.systemUTC());
     String runDir = Runs.runDir(out, runId);
     Runs.requireSupported(config);
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
-        SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
+        SparkSession spark = startSpark("bitswitch train")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       // One writer per run id: a second train on it is refused, a dead one's lock taken over
       // (docs/design/architecture.md §5, "Lock").
-      try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop)) {
+      // SIGTERM (a CronJob past its deadline) releases the lock too, so a retry need not wait for it to go stale.
+      try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop);
+          Interruption.Registration release = Interruption.onInterrupt(lock::close)) {
         Map<String, Double> singlePrecision = Runs.singlePrecisionBaselines(baselines, hadoop);
         String bundleDir = Runs.child(runDir, Runs.BUNDLE_DIR);
         Optional<String> latest = Pointer.readLatest(out, hadoop);
         boolean published = BundleStore.exists(bundleDir, hadoop);
         if (published && Runs.exists(Runs.child(runDir, Runs.REPORT_FILE), hadoop)) {
           // A rerun of a finished run id only completes what is missing: scheduled jobs may retry.
-          return finishComplete(out, runId, runDir, hadoop, metrics);
+          return pruneAfterSuccess(finishComplete(out, runId, runDir, hadoop, metrics), out, runId, config, hadoop);
+        }
+        boolean resume = resumeAsked;
+        if (!published && resumeIfUnfinished) {
+          Optional<CheckpointStore.Checkpoint> newest =
+              CheckpointStore.latest(Runs.child(runDir, Runs.STATE_DIR), hadoop);
+          resume = newest.isPresent();
+          stderr().println("run " + runId + (resume ? " is unfinished (newest checkpoint: step " + newest.get().step()
+              + "); resuming it" : " has no checkpoint; starting it"));
         }
         if (!published) {
-          requireCheckpointsMatch(runId, runDir, hadoop);
+          requireCheckpointsMatch(runId, runDir, resume, hadoop);
         }
         recordOrCheckSettings(runId, runDir, config, resume || published, hadoop);
         String init = start == null ? null : start.initBundle;
@@ -143,11 +171,12 @@ public final class TrainCommand extends BitswitchCommand {
           Pointer.writeLatest(out, runId, hadoop);
           // A run that failed its gates is not a success: the last-success timestamp keeps alerting.
           metrics.succeeded();
+          pruneAfterSuccess(0, out, runId, config, hadoop);
         } else {
           stderr().println("bitswitch: quality gates failed, 'latest' stays at "
               + latest.orElse("(none)") + ": " + gates.failures());
           stdout().println(runDir);
-          return GATES_FAILED;
+          return ExitCodes.GATES_FAILED;
         }
       }
     }
@@ -167,7 +196,7 @@ public final class TrainCommand extends BitswitchCommand {
     if (gatesFailed) {
       stderr().println("run " + runId + " is complete already; nothing to do");
       stdout().println(runDir);
-      return GATES_FAILED;
+      return ExitCodes.GATES_FAILED;
     }
     String before = Runs.previousLatest(runDir, hadoop);
     Optional<String> latest = Pointer.readLatest(out, hadoop);
@@ -189,7 +218,7 @@ public final class TrainCommand extends BitswitchCommand {
    *
    * @throws InvalidInputException naming the state directory (and the newest checkpoint)
    */
-  private void requireCheckpointsMatch(String runId, String runDir, Configuration hadoop) {
+  private void requireCheckpointsMatch(String runId, String runDir, boolean resume, Configuration hadoop) {
     String state = Runs.child(runDir, Runs.STATE_DIR);
     Optional<CheckpointStore.Checkpoint> newest = CheckpointStore.latest(state, hadoop);
     if (resume && newest.isEmpty()) {
@@ -199,6 +228,14 @@ public final class TrainCommand extends BitswitchCommand {
       throw new InvalidInputException("run " + runId + " has checkpoints (newest: step " + newest.get().step()
           + " under " + state + "); continue it with --resume, or train under a new run id");
     }
+  }
+
+  /** {@code --keep-runs}: prunes old runs when {@code code} is success; returns {@code code}. */
+  private int pruneAfterSuccess(int code, String out, String runId, BitswitchConfig config, Configuration hadoop) {
+    if (code == ExitCodes.OK && keepRuns != null) {
+      OldRuns.prune(out, keepRuns, runId, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop, stderr());
+    }
+    return code;
   }
 
   /**

@@ -174,12 +174,13 @@ class BitswitchCliTest {
   }
 
   @Test
-  void unexpectedExceptionsPrintTheirStackTraceAndExitOne() {
+  void unexpectedExceptionsAreInternalErrorsWithTheirStackTraceAndExitOne() {
     CommandLine cli = BitswitchCli.newCommandLine().addSubcommand("boom", new Boom());
     StringWriter err = new StringWriter();
     cli.setErr(new PrintWriter(err, true));
-    assertEquals(1, cli.execute("boom"));
-    assertTrue(err.toString().startsWith("java.lang.IllegalStateException: a bug"), err.toString());
+    assertEquals(ExitCodes.INTERNAL_ERROR, cli.execute("boom"));
+    assertTrue(err.toString().startsWith(
+        "bitswitch: error: internal error, please report: java.lang.IllegalStateException: a bug"), err.toString());
     assertTrue(err.toString().contains("\tat "), "stack trace");
   }
 }

@@ -44,8 +44,8 @@ class ScheduledRetrainingTest {
     assertEquals("r1", latest());
 
     Run strict = train("--run-id", "r2", "--warm-start", "latest", "--set", "gates.min-accuracy.8=0.999");
-    assertEquals(TrainCommand.GATES_FAILED, strict.code(), strict.err());
-    assertTrue(strict.err().contains("min-accuracy[8]"), strict.err());
+    assertEquals(ExitCodes.GATES_FAILED, strict.code(), strict.err());
+    assertTrue(strict.err().contains("accuracy at 8 bits needs ≥ 0.999, got "), strict.err());
     assertEquals("r1", latest(), "a failed gate leaves latest as it was");
     JsonNode r2 = report("r2");
     assertFalse(r2.get("gates").get("passed").asBoolean());
@@ -54,7 +54,7 @@ class ScheduledRetrainingTest {
 
     long before = Files.getLastModifiedTime(dir.resolve("r2").resolve(Runs.REPORT_FILE)).toMillis();
     Run again = train("--run-id", "r2", "--warm-start", "latest", "--set", "gates.min-accuracy.8=0.999");
-    assertEquals(TrainCommand.GATES_FAILED, again.code(), again.err());
+    assertEquals(ExitCodes.GATES_FAILED, again.code(), again.err());
     assertTrue(again.err().contains("complete already"), again.err());
     assertEquals(before, Files.getLastModifiedTime(dir.resolve("r2").resolve(Runs.REPORT_FILE)).toMillis());
 

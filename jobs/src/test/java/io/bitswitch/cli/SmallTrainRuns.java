@@ -26,8 +26,13 @@ final class SmallTrainRuns {
 
   /** {@code train --out out <args>} at the small size. */
   static Run train(Path out, String... args) {
+    return train(out.toString(), args);
+  }
+
+  /** {@code train --out outUri <args>} at the small size, for an {@code --out} of any file system. */
+  static Run train(String outUri, String... args) {
     RequiredPackages.require("dataset-fashion-mnist");
-    List<String> all = new ArrayList<>(List.of("train", "--out", out.toString()));
+    List<String> all = new ArrayList<>(List.of("train", "--out", outUri));
     all.addAll(List.of(args));
     all.addAll(List.of(SMALL));
     return BitswitchCliTest.run(all.toArray(String[]::new));

@@ -80,6 +80,10 @@ class DeploymentSubmissionTest {
     ParseResult parsed = acceptedByTheCli(submission.appArgs(), mountedFiles(spec(driverPod), "driver pod template"));
     assertEquals("train", parsed.subcommand().commandSpec().name());
     assertEquals("latest", parsed.subcommand().matchedOptionValue("--warm-start", null));
+    // A re-created Job continues its run instead of failing on it, and old runs are pruned.
+    assertTrue(parsed.subcommand().hasMatchedOption("--resume-if-unfinished"), "train --resume-if-unfinished");
+    Integer keep = parsed.subcommand().matchedOptionValue("--keep-runs", null);
+    assertTrue(keep != null && keep >= 2, () -> "train --keep-runs N, N >= 2 (latest and a newer one): " + keep);
   }
 
   @Test

@@ -184,6 +184,15 @@ public final class BitswitchConfig {
         .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
   }
 
+  /**
+   * Whether {@code --config} or {@code --set} gave {@code key} (e.g. {@code bitswitch.model.architecture}),
+   * rather than it coming from the defaults: a command may refuse a setting it cannot honour only
+   * when the user asked for it.
+   */
+  public boolean userGives(String key) {
+    return userLayer.hasPathOrNull(key);
+  }
+
   /** Every key of the reference configuration, sorted (open maps such as {@code gates.min-accuracy} are one key). */
   public List<String> knownKeys() {
     return List.copyOf(knownKeys.leaves());
