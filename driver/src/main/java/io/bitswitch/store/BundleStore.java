@@ -168,6 +168,7 @@ public final class BundleStore {
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         StoreFs.write(fs, new Path(tmp, f.getKey()), f.getValue(), false);
       }
+      FaultPoints.reach(FaultPoints.BUNDLE_BEFORE_RENAME);
       switch (state) {
         case ABSENT -> StoreFs.rename(fs, tmp, target);
         case UNFINISHED -> {
@@ -178,6 +179,7 @@ public final class BundleStore {
         }
         case BUNDLE -> swap(fs, tmp, target, new Path(parent, "." + target.getName() + ".old-" + id));
       }
+      FaultPoints.reach(FaultPoints.BUNDLE_AFTER_RENAME);
     } catch (IOException | RuntimeException e) {
       StoreFs.deleteQuietly(fs, tmp);
       throw e;

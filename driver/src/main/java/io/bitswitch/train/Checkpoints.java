@@ -4,6 +4,7 @@ import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.progress.StageListener;
 import io.bitswitch.store.CheckpointStore;
+import io.bitswitch.store.FaultPoints;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -97,6 +98,7 @@ final class Checkpoints {
       if (settings.stateUri() != null && (due || step == totalSteps)) {
         save(step, theta, adam);
       }
+      FaultPoints.reach(FaultPoints.TRAIN_STEP_DONE);
     };
   }
 
