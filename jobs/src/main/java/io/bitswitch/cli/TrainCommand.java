@@ -81,6 +81,7 @@ public final class TrainCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = SparkSessions.create(common.sparkMaster(), "bitswitch train", Map.of())) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      io.bitswitch.spark.TaskRetryListener.register(spark.sparkContext(), metrics::taskRetried);
       // One writer per run id: a second train on it is refused, a dead one's lock taken over
       // (docs/design/architecture.md §5, "Lock").
       try (RunLock lock = RunLock.acquire(runDir, Duration.ofSeconds(config.train().lockTimeoutSeconds()), hadoop)) {
