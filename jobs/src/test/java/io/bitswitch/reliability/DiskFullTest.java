@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -30,8 +31,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * report: the run fails (exit code not 0) naming the full disk, leaves nothing half-written where
  * readers look (no bundle without its manifest, no empty {@code report.json}, no {@code latest}),
  * and its retry after space is freed finishes with the outputs of an uninterrupted run
- * (docs/RELIABILITY.md). The disk is {@link FullFileSystem} (a byte budget, placed at the chosen
- * file from the uninterrupted run's writes) and, where the test may mount one, a small real tmpfs.
+ * (docs/RELIABILITY.md). The disk is {@link FullFileSystem} (the space runs out halfway through
+ * the chosen file) and, where the test may mount one, a small real tmpfs.
  */
 @Tag("slow")
 class DiskFullTest {
@@ -63,29 +64,19 @@ class DiskFullTest {
     }
   }
 
-  /**
-   * The space runs out halfway through the file the regex names, as the uninterrupted run wrote
-   * it. For the report files that is report.json (written last), but report.md/.html carry timings
-   * whose length varies, so the space may run out a file earlier: either way inside the run files.
-   */
+  /** The space runs out halfway through the file the regex names (its size in the uninterrupted run). */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = ';', value = {
       "checkpoint; /state/step-[0-9]+/state\\.safetensors$",
       "bundle publish; /\\.bundle\\.tmp-[^/]+/model\\.safetensors$",
-      "report files; /\\.report\\.json\\.tmp-[^/]+$"})
+      "report; /\\.report\\.json\\.tmp-[^/]+$"})
   void diskFillsUpThenRetryAfterFreeingSpace(String during, String fileRegex) throws Exception {
-    long before = 0;
-    FullFileSystem.Write target = null;
-    for (FullFileSystem.Write w : referenceWrites) {
-      if (java.util.regex.Pattern.compile(fileRegex).matcher(w.path()).find()) {
-        target = w;
-        break;
-      }
-      before += w.bytes();
-    }
-    assertTrue(target != null && target.bytes() > 1, "the uninterrupted run wrote " + fileRegex);
+    Pattern file = Pattern.compile(fileRegex);
+    FullFileSystem.Write target = referenceWrites.stream().filter(w -> file.matcher(w.path()).find()).findFirst()
+        .orElseThrow(() -> new AssertionError("the uninterrupted run wrote no " + fileRegex));
+    assertTrue(target.bytes() > 1, target.toString());
     Path out = dir.resolve("full-" + during.replace(' ', '-'));
-    FullFileSystem.limit(before + target.bytes() / 2);
+    FullFileSystem.fillUpAt(file, target.bytes() / 2);
     Result failed = run(FullFileSystem.SCHEME + "://" + out);
     String product = checkFailure(failed, out);
 

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -14,7 +15,8 @@ import org.apache.hadoop.util.Progressable;
 
 /**
  * The local file system under the scheme {@value #SCHEME}, with a disk that fills up: once the
- * bytes written through it exceed a budget ({@link #limit}), writes fail with
+ * bytes written through it exceed a budget ({@link #limit}, or one that starts at a chosen file,
+ * {@link #fillUpAt}), writes fail with
  * {@code IOException("No space left on device")}, as a full disk's would. Deletes give no space
  * back: the budget counts bytes written since {@link #limit}. The run lock's heartbeat is not
  * counted, so that where the budget runs out does not depend on timing. Registered for a run with
@@ -31,6 +33,8 @@ public class FullFileSystem extends RawLocalFileSystem {
   private static final URI NAME = URI.create(SCHEME + ":///");
   private static final AtomicLong LEFT = new AtomicLong(Long.MAX_VALUE);
   private static final List<Write> WRITES = new ArrayList<>();
+  private static volatile Pattern fillUpAt;
+  private static volatile long fillUpLeft;
 
   /**
    * One file written through this file system.
@@ -42,10 +46,22 @@ public class FullFileSystem extends RawLocalFileSystem {
 
   /** Leaves {@code bytes} of space (Long.MAX_VALUE: unlimited) and forgets the files written so far. */
   public static void limit(long bytes) {
+    fillUpAt = null;
     LEFT.set(bytes);
     synchronized (WRITES) {
       WRITES.clear();
     }
+  }
+
+  /**
+   * Leaves unlimited space until a file whose path matches {@code file} is created, and then
+   * {@code bytes}: the disk fills up at that file whatever the files before it took (the run
+   * files carry timings, so their sizes vary from run to run).
+   */
+  public static void fillUpAt(Pattern file, long bytes) {
+    limit(Long.MAX_VALUE);
+    fillUpLeft = bytes;
+    fillUpAt = file;
   }
 
   /** The files written since {@link #limit}, in the order they were closed; the lock's left out, as from the budget. */
@@ -86,6 +102,11 @@ public class FullFileSystem extends RawLocalFileSystem {
 
   private FSDataOutputStream counted(Path f, FSDataOutputStream local) throws IOException {
     boolean lock = f.getName().startsWith(".lock");
+    Pattern at = fillUpAt;
+    if (at != null && at.matcher(f.toUri().getPath()).find()) {
+      fillUpAt = null;
+      LEFT.set(fillUpLeft);
+    }
     return new FSDataOutputStream(new OutputStream() {
       private long written;
 
