@@ -5,8 +5,8 @@ columns test, case, what was done, what bitswitch did, checked how.
 
     python3 experiments/reliability-table.py [TSV_DIR [DOC]]
 
-Rows of a test class with no TSV file in TSV_DIR (a class that did not run this time, e.g. the slow
-ones in a quick run) are kept from the existing DOC, so a partial run never drops cases."""
+Rows of cases not recorded this time (a class or method that did not run, e.g. the slow ones in a
+quick run) are kept from the existing DOC, so a partial run never drops cases."""
 import glob, os, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,13 +23,19 @@ for path in sorted(glob.glob(os.path.join(tsv_dir, "*.tsv"))):
 if not rows:
     sys.exit(f"reliability-table.py: no *.tsv under {tsv_dir}; run the recording tests first (see {doc})")
 
-tables = dict(rows)
+# Merged by (test, case): a recorded row replaces the page's row of the same case, and the page's other
+# rows stay, so a run of some tests (or of one method of a test) never drops the cases of the others. A case
+# deleted from a test is deleted from the page by hand.
+tables = {}
 if os.path.exists(doc):
     with open(doc, encoding="utf-8") as f:
         for line in f:
             cells = [c.strip() for c in line.strip()[1:-1].split(" | ")] if line.startswith("| ") else []
-            if len(cells) == len(HEADER) and cells != HEADER and cells[0] not in rows:
-                tables.setdefault(cells[0], []).append(cells)
+            if len(cells) == len(HEADER) and cells != HEADER:
+                tables.setdefault(cells[0], {})[cells[1]] = cells
+for test, recorded in rows.items():
+    for cells in recorded:
+        tables.setdefault(test, {})[cells[1]] = cells
 
 out = [
     "# Reliability: the faults and bad inputs tried",
@@ -38,8 +44,9 @@ out = [
     "input. Each row is a case that a test of the suite runs and checks, recorded by the test itself",
     "(`ReliabilityLog`, jobs/src/test/java/io/bitswitch/reliability); this page is generated from those",
     "records, and every recording test fails when this page does not list its case, so the page cannot fall",
-    "behind the tests. The crash and disk-full tests are tagged `slow` (`mvn -B verify -Pall` runs them). How",
-    "a run finishes and recovers: docs/design/architecture.md §5; what to do as an operator: docs/OPERATIONS.md.",
+    "behind the tests. The crash, disk-full and HDFS tests are tagged `slow` (`mvn -B verify -Pall` runs them);",
+    "the executor kill is part of the standalone cluster test (`StandaloneClusterIT`, `mvn -B verify`). How a run",
+    "finishes and recovers: docs/design/architecture.md §5; what to do as an operator: docs/OPERATIONS.md.",
     "",
     "Regenerate after changing a case (the record-only switch lets a new case be recorded before it is listed):",
     "",
@@ -47,6 +54,8 @@ out = [
     "mvn -B -Pall -pl jobs -am test -Dbitswitch.reliability.record-only=true \\",
     "  -Dtest='CrashRecoveryTest,DiskFullTest,HdfsSemanticsTest,RunDirectoryGuardsTest,ResumeSettingsTest,RunFinishingTest' \\",
     "  -Dsurefire.failIfNoSpecifiedTests=false",
+    "mvn -B verify -pl jobs -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StandaloneClusterIT \\",
+    "  -Dbitswitch.reliability.record-only=true   # the standalone cluster case (maven-failsafe-plugin)",
     "python3 experiments/reliability-table.py",
     "```",
     "",
@@ -54,7 +63,7 @@ out = [
     "|" + "---|" * len(HEADER),
 ]
 for test in sorted(tables):
-    for cells in tables[test]:
+    for cells in tables[test].values():
         out.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
 with open(doc, "w", encoding="utf-8") as f:
     f.write("\n".join(out) + "\n")

@@ -116,6 +116,12 @@ class StandaloneClusterIT {
           + retried.describe());
       System.out.printf("executor %s killed mid-stage: the job completed with the same bundle after %d failed task"
           + " attempts%n", killer.killed, count);
+      io.bitswitch.reliability.ReliabilityLog.record(StandaloneClusterIT.class, "executor killed mid-stage",
+          "train under spark-submit on a standalone cluster of two workers; worker 0's executor JVM killed (SIGKILL)"
+              + " after it has run 12 tasks",
+          "exit 0: Spark retried the lost tasks on a new executor; the driver logged and counted " + count
+              + " failed task attempt(s) (bitswitch_task_retries_total)",
+          "bundle files byte-identical to the uninterrupted run's; the count > 0 in the driver's log");
       System.out.printf("standalone cluster %s, 2 workers: train %s (%d s) accuracy %s; evaluate %s (%d s) "
           + "accuracy %s%n", cluster.masterUrl(), trainApp, train.seconds(), trained, evaluateApp,
           evaluate.seconds(), evaluated);
