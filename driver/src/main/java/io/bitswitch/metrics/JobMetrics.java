@@ -101,6 +101,7 @@ public final class JobMetrics implements AutoCloseable {
   private final Counter hasbLayerBits;
   private final Histogram checkpointWriteDuration;
   private final Gauge checkpointSize;
+  private final Counter taskRetries;
   /** Registered on success only: an unset gauge would be exported as 0 and overwrite the last success. */
   private final Gauge lastSuccess;
   /** Registered when the job ends without success, for the same reason. */
@@ -144,6 +145,8 @@ public final class JobMetrics implements AutoCloseable {
         .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).build());
     checkpointSize = job(Gauge.builder().name("bitswitch_checkpoint_size_bytes").unit(Unit.BYTES)
         .help("Bytes of the last checkpoint written").build());
+    taskRetries = job(Counter.builder().name("bitswitch_task_retries_total")
+        .help("Spark task attempts of the job that failed and were retried (lost executors, task errors)").build());
     lastSuccess = Gauge.builder().name("bitswitch_job_last_success_timestamp_seconds").unit(Unit.SECONDS)
         .help("Unix time at which the job last succeeded").build();
     lastFailure = Gauge.builder().name("bitswitch_job_last_failure_timestamp_seconds").unit(Unit.SECONDS)
@@ -236,6 +239,11 @@ public final class JobMetrics implements AutoCloseable {
   public void checkpointWritten(int step, double seconds, long bytes) {
     checkpointWriteDuration.observe(seconds);
     checkpointSize.set(bytes);
+  }
+
+  /** One failed Spark task attempt, which Spark retries (io.bitswitch.spark.TaskRetryListener). */
+  public void taskRetried() {
+    taskRetries.inc();
   }
 
   /** Test accuracies by bit-width ({@code "32"} for FP32), as the stages and reports key them. */

@@ -171,6 +171,7 @@ public final class BundleStore {
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         StoreFs.write(fs, new Path(tmp, f.getKey()), f.getValue(), false);
       }
+      FaultPoints.reach(FaultPoints.BUNDLE_BEFORE_RENAME);
       switch (state) {
         case ABSENT -> StoreFs.rename(fs, tmp, target);
         case UNFINISHED -> {
@@ -181,6 +182,7 @@ public final class BundleStore {
         }
         case BUNDLE -> swap(fs, tmp, target, new Path(parent, "." + target.getName() + ".old-" + id));
       }
+      FaultPoints.reach(FaultPoints.BUNDLE_AFTER_RENAME);
     } catch (IOException | RuntimeException | Error e) { // Error: Hadoop's FSError on a full disk
       StoreFs.deleteQuietly(fs, tmp);
       throw e;

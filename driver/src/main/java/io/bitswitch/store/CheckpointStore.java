@@ -68,6 +68,7 @@ public final class CheckpointStore {
       StoreFs.deleteQuietly(fs, stepDir);
       fs.mkdirs(stepDir);
       StoreFs.write(fs, new Path(stepDir, STATE_FILE), state, true);
+      FaultPoints.reach(FaultPoints.CHECKPOINT_BEFORE_COMMIT);
       Map<String, Object> manifest = new LinkedHashMap<>();
       manifest.put("step", step);
       manifest.put("stateSha256", Bundle.sha256Hex(state));

@@ -45,10 +45,12 @@ public final class Pointer {
     FileSystem fs = out.fs();
     Path latest = new Path(out.path(), LATEST);
     byte[] content = (runId + "\n").getBytes(StandardCharsets.UTF_8);
+    FaultPoints.reach(FaultPoints.POINTER_BEFORE_WRITE);
     try {
       fs.mkdirs(out.path());
       if (!out.renameIsAtomic()) {
         StoreFs.write(fs, latest, content, true);
+        FaultPoints.reach(FaultPoints.POINTER_AFTER_WRITE);
         return;
       }
       Path tmp = new Path(out.path(), "." + LATEST + ".tmp-" + UUID.randomUUID());
@@ -63,6 +65,7 @@ public final class Pointer {
         StoreFs.deleteQuietly(fs, tmp);
         throw e;
       }
+      FaultPoints.reach(FaultPoints.POINTER_AFTER_WRITE);
     } catch (IOException e) {
       throw new BitswitchException("could not update " + latest + ": " + e.getMessage(), e);
     } catch (FSError e) {

@@ -67,6 +67,7 @@ public final class RunFiles {
       try (FSDataOutputStream out = fs.create(tmp, false)) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
+      FaultPoints.reach(FaultPoints.runFileBeforeRename(dest.getName()));
       try {
         StoreFs.replace(fs, tmp, dest, conf);
       } catch (IOException | RuntimeException e) {

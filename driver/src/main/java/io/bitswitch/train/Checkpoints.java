@@ -1,15 +1,16 @@
 package io.bitswitch.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import io.bitswitch.progress.StageListener;
-import io.bitswitch.store.CheckpointStore;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.progress.StepRecord;
+import io.bitswitch.store.CheckpointStore;
+import io.bitswitch.store.FaultPoints;
 import java.io.IOException;
-import java.util.List;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
@@ -104,6 +105,7 @@ final class Checkpoints {
       if (settings.stateUri() != null && (due || step == totalSteps)) {
         save(step, theta, adam, history);
       }
+      FaultPoints.reach(FaultPoints.TRAIN_STEP_DONE);
     };
   }
 

@@ -31,7 +31,7 @@ class JobMetricsTest {
       "bitswitch_train_step_duration_seconds_count", "bitswitch_train_step_duration_seconds_sum",
       "bitswitch_hasb_layer_bits_total", "bitswitch_checkpoint_write_duration_seconds_count",
       "bitswitch_checkpoint_size_bytes", "bitswitch_job_last_success_timestamp_seconds",
-      "bitswitch_job_duration_seconds", "bitswitch_build_info");
+      "bitswitch_job_duration_seconds", "bitswitch_build_info", "bitswitch_task_retries_total");
   /** Resources: JVM heap and GC, ND4J off-heap. */
   static final List<String> PROCESS_SERIES = List.of("jvm_memory_used_bytes", "jvm_gc_collection_seconds_count",
       "bitswitch_offheap_bytes");
@@ -73,6 +73,7 @@ class JobMetricsTest {
       metrics.step(step(1));
       metrics.step(step(2));
       metrics.checkpointWritten(2, 0.2, 4096);
+      metrics.taskRetried();
       metrics.recordAccuracy(Map.of("32", 0.91, "8", 0.9, "4", 0.85));
       metrics.hasbDraw(8, 4, 4);
       metrics.succeeded();
@@ -96,6 +97,7 @@ class JobMetricsTest {
       assertTrue(text.contains("bitswitch_train_samples_total 128.0\n"), "2 steps of 64 examples:\n" + text);
       assertTrue(text.contains("bitswitch_train_step_duration_seconds_count 2\n"), text);
       assertTrue(text.contains("bitswitch_checkpoint_size_bytes 4096.0\n"), text);
+      assertTrue(text.contains("bitswitch_task_retries_total 1.0\n"), text);
       assertTrue(text.contains("bitswitch_eval_accuracy_ratio{bits=\"4\"} 0.85\n"), text);
       assertTrue(text.contains("bitswitch_hasb_layer_bits_total{bits=\"4\"} 2.0\n"), text);
       assertTrue(text.contains("bitswitch_build_info{version=\"test\"} 1\n"), text);

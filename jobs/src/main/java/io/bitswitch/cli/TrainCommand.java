@@ -99,6 +99,7 @@ public final class TrainCommand extends BitswitchCommand {
     try (JobMetrics metrics = Runs.startMetrics(config, spec.name());
         SparkSession spark = startSpark("bitswitch train")) {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      io.bitswitch.spark.TaskRetryListener.register(spark.sparkContext(), metrics::taskRetried);
       // One writer per run id: a second train on it is refused, a dead one's lock taken over
       // (docs/design/architecture.md §5, "Lock").
       // SIGTERM (a CronJob past its deadline) releases the lock too, so a retry need not wait for it to go stale.

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.reliability.ReliabilityLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,5 +68,9 @@ class ResumeSettingsTest {
     assertEquals(2, retry.code(), retry.err());
     assertTrue(retry.err().contains("bitswitch.train.epochs 1 -> 2"), retry.err());
     assertFalse(Files.exists(dir.resolve("r1").resolve(Runs.REPORT_FILE)));
+    ReliabilityLog.record(ResumeSettingsTest.class, "resume with changed settings",
+        "train --resume with seed and train.lr changed from the recorded state/config.conf; and the retry of a run killed after publishing with train.epochs changed",
+        "refused before training: exit 2, one line naming each changed key with its recorded and new value; changes that cannot alter the result (log-every, metrics, checkpoint-every) are accepted",
+        "exit code, stderr lines and keys named, nothing published");
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.reliability.ReliabilityLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,10 @@ class RunDirectoryGuardsTest {
     assertTrue(second.err().contains("locked by host other-host, pid 4242"), second.err());
     assertTrue(Files.readString(lock("r1")).contains("foreign"), "the owner's lock stays");
     assertFalse(Files.exists(dir.resolve("r1").resolve(Runs.STATE_DIR)), "nothing written");
+    ReliabilityLog.record(RunDirectoryGuardsTest.class, "second writer on a run id",
+        "train on a run id whose lock another live process holds",
+        "refused at once: exit 2, one line naming the lock owner (host, pid); the owner's lock and run directory untouched",
+        "exit code, stderr, lock file content, no state/ written");
   }
 
   @Test
@@ -54,6 +59,10 @@ class RunDirectoryGuardsTest {
     Run run = train("--run-id", "r1", "--set", "train.lock-timeout-seconds=60");
     assertEquals(0, run.code(), run.err());
     assertFalse(Files.exists(lock("r1")), "released after success");
+    ReliabilityLog.record(RunDirectoryGuardsTest.class, "stale lock",
+        "train on a run id whose lock heartbeat is older than train.lock-timeout-seconds (its owner died)",
+        "takes the lock over, trains, exits 0 and releases the lock",
+        "exit code, lock file gone");
   }
 
   @Test
@@ -62,6 +71,10 @@ class RunDirectoryGuardsTest {
     assertEquals(2, failed.code(), failed.err());
     assertTrue(failed.err().contains("no committed checkpoint"), failed.err());
     assertFalse(Files.exists(lock("r2")), "released after failure");
+    ReliabilityLog.record(RunDirectoryGuardsTest.class, "--resume without checkpoints",
+        "train --resume on a run id with no committed checkpoint",
+        "refused before anything is recorded: exit 2, one line (no committed checkpoint); lock released",
+        "exit code, stderr, lock file gone");
   }
 
   @Test
@@ -77,6 +90,10 @@ class RunDirectoryGuardsTest {
     assertTrue(again.err().contains("has checkpoints") && again.err().contains("--resume"), again.err());
     assertFalse(Files.exists(dir.resolve("r3").resolve(Runs.BUNDLE_DIR)), "not trained again");
     assertFalse(Files.exists(lock("r3")));
+    ReliabilityLog.record(RunDirectoryGuardsTest.class, "rerun without --resume over checkpoints",
+        "train again without --resume on a run id killed while training (checkpoints, no bundle, no latest)",
+        "refused: exit 2, one line saying the run has checkpoints and to use --resume; not trained again",
+        "exit code, stderr, no bundle written, lock released");
   }
 
   @Test
@@ -85,5 +102,9 @@ class RunDirectoryGuardsTest {
     Run run = SmallTrainRuns.train(file.resolve("runs"), "--run-id", "r4");
     assertEquals(2, run.code(), run.err());
     assertTrue(run.err().contains("is --out writable?"), run.err());
+    ReliabilityLog.record(RunDirectoryGuardsTest.class, "unwritable --out",
+        "train --out under a path whose parent is a regular file",
+        "refused before training: exit 2, one line asking whether --out is writable",
+        "exit code, stderr");
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitswitch.cli.BitswitchCliTest.Run;
+import io.bitswitch.reliability.ReliabilityLog;
 import io.bitswitch.report.RunReportMarkdown;
 import io.bitswitch.report.RunReportPage;
 import java.io.IOException;
@@ -81,6 +82,10 @@ class RunFinishingTest {
       }
       assertTrue(Files.readString(dir.resolve("r1").resolve(RunReportMarkdown.FILE)).contains("recovered"));
     }
+    ReliabilityLog.record(RunFinishingTest.class, "killed between bundle and report (simulated)",
+        "run files and latest deleted after a finished run (the state of a kill right after publishing); the same run id again, with and without --resume",
+        "finishes from the published bundle without training: evaluates it again, writes the run files (report marked recovered), moves latest, exit 0",
+        "state and bundle file times unchanged, report accuracies, gates and sizes equal the original, latest");
   }
 
   @Test
@@ -102,5 +107,9 @@ class RunFinishingTest {
     assertTrue(again.err().contains("complete already"), again.err());
     assertEquals("r9", Files.readString(dir.resolve("latest")).trim());
     assertFalse(Files.exists(dir.resolve("r9")));
+    ReliabilityLog.record(RunFinishingTest.class, "killed before the pointer (simulated)",
+        "latest deleted after a finished run; the same run id again; then again after a later run moved latest",
+        "moves latest only (report untouched), exit 0; a latest that a later run moved stays",
+        "latest content, report.json modification time");
   }
 }

@@ -71,6 +71,7 @@ final class LocalSparkCluster implements AutoCloseable {
   /** Every JVM started here, in start order; stopped in reverse order. */
   private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
   private final List<Path> workerDirs = new ArrayList<>();
+  private final List<Process> workers = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
   private int masterPort;
   private int masterWebUiPort;
@@ -127,6 +128,16 @@ final class LocalSparkCluster implements AutoCloseable {
     return List.copyOf(workerDirs);
   }
 
+  /**
+   * The executor JVM that worker {@code worker} runs now, if any: the
+   * {@code CoarseGrainedExecutorBackend} among the worker's descendants.
+   */
+  java.util.Optional<ProcessHandle> executorOf(int worker) {
+    return workers.get(worker).descendants()
+        .filter(h -> h.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false))
+        .findFirst();
+  }
+
   /** Starts the master and {@code workers} workers and waits until all workers are registered. */
   void start(int workers, int coresPerWorker, String memoryPerWorker, Duration timeout)
       throws IOException, InterruptedException {
@@ -142,9 +153,9 @@ final class LocalSparkCluster implements AutoCloseable {
     for (int i = 0; i < workers; i++) {
       Path workDir = Files.createDirectories(root.resolve("worker-" + i));
       workerDirs.add(workDir);
-      startJvm("worker-" + i, "org.apache.spark.deploy.worker.Worker", List.of("-Xmx512m"),
+      this.workers.add(startJvm("worker-" + i, "org.apache.spark.deploy.worker.Worker", List.of("-Xmx512m"),
           List.of("--host", "127.0.0.1", "--cores", Integer.toString(coresPerWorker), "--memory", memoryPerWorker,
-              "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.toString(), masterUrl()));
+              "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.toString(), masterUrl())));
     }
     awaitMaster(workers + " workers registered", state -> aliveWorkers(state) >= workers, timeout,
         processes.toArray(Process[]::new));

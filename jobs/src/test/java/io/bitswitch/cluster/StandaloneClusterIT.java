@@ -1,5 +1,6 @@
 package io.bitswitch.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,9 +89,89 @@ class StandaloneClusterIT {
 
       String trainApp = assertRanOnTheCluster(cluster, "bitswitch train");
       String evaluateApp = assertRanOnTheCluster(cluster, "bitswitch evaluate");
+
+      // The same train again, with worker 0's executor killed mid-stage: Spark retries its tasks on
+      // a new executor and the model is the same (docs/RELIABILITY.md).
+      ExecutorKiller killer = new ExecutorKiller(cluster, 0);
+      killer.start();
+      LocalSparkCluster.Result retried = cluster.submit("train-executor-killed", submitArgs(cluster, sparkJar,
+          "train", "--data", data.toString(), "--out", runs.toString(), "--run-id", "cl-killed", "--set",
+          "data.max-train-examples=512", "--set", "data.max-test-examples=256", "--set", "train.batch-size=64",
+          "--set", "train.bits=[8,4]"), "2g", TRAIN_TIMEOUT);
+      killer.interrupt();
+      killer.join();
+      assertEquals(0, retried.code(), () -> "train with an executor killed: " + retried.describe());
+      assertTrue(killer.killed != null, "an executor was killed mid-stage");
+      for (String file : List.of(Bundle.TENSORS_FILE, Bundle.MANIFEST_FILE)) {
+        assertArrayEquals(Files.readAllBytes(bundle.resolve(file)),
+            Files.readAllBytes(runs.resolve("cl-killed").resolve("bundle").resolve(file)), file);
+      }
+      java.util.regex.Matcher retries = java.util.regex.Pattern.compile("failed task attempts so far: (\\d+)")
+          .matcher(retried.err());
+      long count = 0;
+      while (retries.find()) {
+        count = Long.parseLong(retries.group(1));
+      }
+      assertTrue(count > 0, () -> "the driver counted the failed task attempts (bitswitch_task_retries_total): "
+          + retried.describe());
+      System.out.printf("executor %s killed mid-stage: the job completed with the same bundle after %d failed task"
+          + " attempts%n", killer.killed, count);
+      io.bitswitch.reliability.ReliabilityLog.record(StandaloneClusterIT.class, "executor killed mid-stage",
+          "train under spark-submit on a standalone cluster of two workers; worker 0's executor JVM killed (SIGKILL)"
+              + " after it has run 12 tasks",
+          "exit 0: Spark retried the lost tasks on a new executor; the driver logged and counted " + count
+              + " failed task attempt(s) (bitswitch_task_retries_total)",
+          "bundle files byte-identical to the uninterrupted run's; the count > 0 in the driver's log");
       System.out.printf("standalone cluster %s, 2 workers: train %s (%d s) accuracy %s; evaluate %s (%d s) "
           + "accuracy %s%n", cluster.masterUrl(), trainApp, train.seconds(), trained, evaluateApp,
           evaluate.seconds(), evaluated);
+    }
+  }
+
+  /**
+   * Kills worker {@code worker}'s executor (SIGKILL) once its log shows it has run 12 tasks of the
+   * application, that is in the middle of training.
+   */
+  private static final class ExecutorKiller extends Thread {
+    private final LocalSparkCluster cluster;
+    private final int worker;
+    volatile ProcessHandle killed;
+
+    ExecutorKiller(LocalSparkCluster cluster, int worker) {
+      super("executor-killer");
+      this.cluster = cluster;
+      this.worker = worker;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        long before = tasksRun();
+        while (!isInterrupted()) {
+          java.util.Optional<ProcessHandle> executor = cluster.executorOf(worker);
+          if (executor.isPresent() && tasksRun() - before >= 12) {
+            executor.get().destroyForcibly();
+            killed = executor.get();
+            return;
+          }
+          Thread.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        // The submit ended first.
+      } catch (IOException | RuntimeException e) {
+        System.err.println("executor-killer: " + e);
+      }
+    }
+
+    /** "Running task" lines in all executor logs of the worker so far. */
+    private long tasksRun() throws IOException {
+      try (Stream<Path> files = Files.walk(cluster.workerDirs().get(worker))) {
+        return files.filter(f -> f.getFileName().toString().equals("stderr"))
+            .mapToLong(f -> LocalSparkCluster.read(f).lines().filter(l -> l.contains("Running task")).count()).sum();
+      } catch (java.io.UncheckedIOException e) {
+        return 0; // a file went away while walking; the next poll counts again
+      }
     }
   }
 
