@@ -46,8 +46,13 @@ public final class ActivationQuantizer {
   public static void forward(float[] x, int n, float a, int b, float[] out) {
     if (DoubleRounding.VECTOR_KERNELS) {
       VectorKernels.activationForward(x, n, a, b, out);
-      return;
+    } else {
+      forwardScalar(x, n, a, b, out);
     }
+  }
+
+  /** {@link #forward} one element at a time: the kernel without the Vector API, and the reference of its tests. */
+  static void forwardScalar(float[] x, int n, float a, int b, float[] out) {
     float max = levels(b);
     for (int i = 0; i < n; i++) {
       float q = Math.max(0f, Math.min(max, DoubleRounding.rhu(x[i] / a)));
@@ -69,6 +74,11 @@ public final class ActivationQuantizer {
     if (DoubleRounding.VECTOR_KERNELS) {
       return (float) (VectorKernels.activationBackward(x, n, a, b, gradOut, gradX) * g);
     }
+    return backwardScalar(x, n, a, b, gradOut, gradX, g);
+  }
+
+  /** {@link #backward} one element at a time: the kernel without the Vector API, and the reference of its tests. */
+  static float backwardScalar(float[] x, int n, float a, int b, float[] gradOut, float[] gradX, float g) {
     float max = levels(b);
     double ga = 0;
     for (int i = 0; i < n; i++) {

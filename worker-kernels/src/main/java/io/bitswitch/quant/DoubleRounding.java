@@ -131,8 +131,14 @@ public final class DoubleRounding {
     int k = perChannel(w.length, scales.length);
     if (VECTOR_KERNELS) {
       VectorKernels.fakeQuantize(w, scales, k, h, b, out);
-      return;
+    } else {
+      fakeQuantizeScalar(w, scales, h, b, out);
     }
+  }
+
+  /** {@link #fakeQuantize} one element at a time: the kernel without the Vector API, and the reference of its tests. */
+  static void fakeQuantizeScalar(float[] w, float[] scales, int h, int b, float[] out) {
+    int k = perChannel(w.length, scales.length);
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {
@@ -160,8 +166,15 @@ public final class DoubleRounding {
     int k = perChannel(w.length, scales.length);
     if (VECTOR_KERNELS) {
       VectorKernels.doubleRoundingBackward(w, scales, k, h, b, gradOut, gradW, gradScale);
-      return;
+    } else {
+      backwardScalar(w, scales, h, b, gradOut, gradW, gradScale);
     }
+  }
+
+  /** {@link #backward} one element at a time: the kernel without the Vector API, and the reference of its tests. */
+  static void backwardScalar(float[] w, float[] scales, int h, int b, float[] gradOut, float[] gradW,
+      float[] gradScale) {
+    int k = perChannel(w.length, scales.length);
     float minH = minCode(h), maxH = maxCode(h), minB = minCode(b), maxB = maxCode(b);
     float step = (float) (1 << (h - b));
     for (int c = 0; c < scales.length; c++) {

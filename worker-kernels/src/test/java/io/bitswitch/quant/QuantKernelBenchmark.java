@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Micro-benchmark of the quantizer kernels, before ({@link ScalarLoops}, the scalar loops as they
- * were) against after ({@link VectorKernels}), interleaved in one process (A, B, A, B, ...) on the
+ * Micro-benchmark of the quantizer kernels, before (the scalar loops, which still run without the
+ * Vector API: {@code DoubleRounding.fakeQuantizeScalar} etc.) against after ({@link VectorKernels}), interleaved in one process (A, B, A, B, ...) on the
  * sizes of one fmnist-cnn training pass per partition (docs/PERFORMANCE.md): the quantized weights
  * of conv2..conv4 and fc1 (461,312, channel lengths 144..3,136) and the activation-quantizer inputs
  * of 64 examples (2,207,744). Prints the median time of each kernel over the rounds and the gain.
@@ -64,10 +64,10 @@ public final class QuantKernelBenchmark {
     String[] names = {"DoubleRounding.fakeQuantize", "DoubleRounding.backward", "ActivationQuantizer.forward",
         "ActivationQuantizer.backward"};
     Kernel[] before = {
-        () -> { for (int l = 0; l < w.length; l++) ScalarLoops.fakeQuantize(w[l], scales[l], H, B, wOut[l]); },
-        () -> { for (int l = 0; l < w.length; l++) ScalarLoops.backward(w[l], scales[l], H, B, gradW[l], gw[l], gs[l]); },
-        () -> { for (int l = 0; l < x.length; l++) ScalarLoops.activationForward(x[l], x[l].length, a[l], B, xOut[l]); },
-        () -> { for (int l = 0; l < x.length; l++) ScalarLoops.activationBackward(x[l], x[l].length, a[l], B, gradOut[l], xOut[l], 1f); },
+        () -> { for (int l = 0; l < w.length; l++) DoubleRounding.fakeQuantizeScalar(w[l], scales[l], H, B, wOut[l]); },
+        () -> { for (int l = 0; l < w.length; l++) DoubleRounding.backwardScalar(w[l], scales[l], H, B, gradW[l], gw[l], gs[l]); },
+        () -> { for (int l = 0; l < x.length; l++) ActivationQuantizer.forwardScalar(x[l], x[l].length, a[l], B, xOut[l]); },
+        () -> { for (int l = 0; l < x.length; l++) ActivationQuantizer.backwardScalar(x[l], x[l].length, a[l], B, gradOut[l], xOut[l], 1f); },
     };
     Kernel[] after = {
         () -> { for (int l = 0; l < w.length; l++) VectorKernels.fakeQuantize(w[l], scales[l], WEIGHT_LAYERS[l][1], H, B, wOut[l]); },

@@ -8,8 +8,8 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Vector API kernels against the straightforward scalar loops they replace (kept verbatim in
- * {@link ScalarLoops}), bit for bit (docs/design/method.md §1–2): random inputs plus exact ties
+ * The Vector API kernels against the straightforward scalar loops they replace (which still run
+ * without the Vector API: {@code DoubleRounding.fakeQuantizeScalar} etc.), bit for bit (docs/design/method.md §1–2): random inputs plus exact ties
  * (x.5 at both roundings), clamp boundaries, the activation range's edges and slivers, signed
  * zeros, and lengths that leave a scalar tail.
  */
@@ -87,7 +87,7 @@ class VectorKernelsTest {
           }
           float[] expected = new float[w.length];
           float[] got = new float[w.length];
-          ScalarLoops.fakeQuantize(w, scales, h, b, expected);
+          DoubleRounding.fakeQuantizeScalar(w, scales, h, b, expected);
           VectorKernels.fakeQuantize(w, scales, k, h, b, got);
           assertAllBits(expected, got, "fakeQuantize k=" + k + " b=" + b);
 
@@ -95,7 +95,7 @@ class VectorKernelsTest {
           float[] gsExpected = new float[channels];
           float[] gw = new float[w.length];
           float[] gs = new float[channels];
-          ScalarLoops.backward(w, scales, h, b, gradOut, gwExpected, gsExpected);
+          DoubleRounding.backwardScalar(w, scales, h, b, gradOut, gwExpected, gsExpected);
           VectorKernels.doubleRoundingBackward(w, scales, k, h, b, gradOut, gw, gs);
           assertAllBits(gwExpected, gw, "gradW k=" + k + " b=" + b);
           assertAllBits(gsExpected, gs, "gradScale k=" + k + " b=" + b);
@@ -140,14 +140,14 @@ class VectorKernelsTest {
           }
           float[] expected = new float[n];
           float[] got = new float[n];
-          ScalarLoops.activationForward(x, n, a, b, expected);
+          ActivationQuantizer.forwardScalar(x, n, a, b, expected);
           VectorKernels.activationForward(x, n, a, b, got);
           assertAllBits(expected, got, "forward b=" + b + " n=" + n);
 
           float g = ActivationQuantizer.gradScale(n, b);
           float[] gxExpected = new float[n];
           float[] gx = new float[n];
-          float gaExpected = ScalarLoops.activationBackward(x, n, a, b, gradOut, gxExpected, g);
+          float gaExpected = ActivationQuantizer.backwardScalar(x, n, a, b, gradOut, gxExpected, g);
           float ga = (float) (VectorKernels.activationBackward(x, n, a, b, gradOut, gx) * g);
           assertAllBits(gxExpected, gx, "gradX b=" + b + " n=" + n);
           assertBits(gaExpected, ga, "scale gradient b=" + b + " n=" + n);
@@ -164,16 +164,16 @@ class VectorKernelsTest {
     for (int b = 2; b <= 8; b++) {
       float[] expected = new float[odd.length];
       float[] got = new float[odd.length];
-      ScalarLoops.fakeQuantize(odd, scales, 8, b, expected);
+      DoubleRounding.fakeQuantizeScalar(odd, scales, 8, b, expected);
       VectorKernels.fakeQuantize(odd, scales, odd.length, 8, b, got);
       assertAllBits(expected, got, "fakeQuantize of non-finite inputs b=" + b);
-      ScalarLoops.activationForward(odd, odd.length, 0.01f, b, expected);
+      ActivationQuantizer.forwardScalar(odd, odd.length, 0.01f, b, expected);
       VectorKernels.activationForward(odd, odd.length, 0.01f, b, got);
       assertAllBits(expected, got, "activation forward of non-finite inputs b=" + b);
       float[] gradOut = odd.clone();
       float[] gxExpected = new float[odd.length];
       float[] gx = new float[odd.length];
-      float gaExpected = ScalarLoops.activationBackward(odd, odd.length, 0.01f, b, gradOut, gxExpected, 1f);
+      float gaExpected = ActivationQuantizer.backwardScalar(odd, odd.length, 0.01f, b, gradOut, gxExpected, 1f);
       float ga = (float) VectorKernels.activationBackward(odd, odd.length, 0.01f, b, gradOut, gx);
       assertAllBits(gxExpected, gx, "activation backward of non-finite inputs b=" + b);
       assertBits(gaExpected, ga, "activation scale gradient of non-finite inputs b=" + b);
@@ -186,10 +186,10 @@ class VectorKernelsTest {
     float[] scales = {0.25f};
     float[] expected = new float[w.length];
     float[] got = new float[w.length];
-    ScalarLoops.fakeQuantize(w, scales, 8, 4, expected);
+    DoubleRounding.fakeQuantizeScalar(w, scales, 8, 4, expected);
     DoubleRounding.fakeQuantize(w, scales, 8, 4, got);
     assertAllBits(expected, got, "DoubleRounding.fakeQuantize");
-    ScalarLoops.activationForward(w, w.length, 0.25f, 3, expected);
+    ActivationQuantizer.forwardScalar(w, w.length, 0.25f, 3, expected);
     ActivationQuantizer.forward(w, w.length, 0.25f, 3, got);
     assertAllBits(expected, got, "ActivationQuantizer.forward");
   }
