@@ -2,6 +2,7 @@ package io.bitswitch.cli;
 
 import io.bitswitch.cli.config.BitswitchConfig;
 import io.bitswitch.data.Ingest;
+import io.bitswitch.data.IngestOptions;
 import io.bitswitch.data.IngestResult;
 import io.bitswitch.spark.SparkSessions;
 import java.io.IOException;
@@ -21,6 +22,16 @@ public final class IngestCommand extends BitswitchCommand {
   @Option(names = "--overwrite", description = "Replace what is already at --out (only once the new dataset is complete).")
   private boolean overwrite;
 
+  @Option(names = "--channels", paramLabel = "1|3",
+      description = "Image folders: channels to write, every image converted to it (grey repeated, colour to"
+          + " BT.601 luma). Default: 3 if any image is colour, else 1.")
+  private int channels;
+
+  @Option(names = "--resize", paramLabel = "HxW",
+      description = "Image folders: resize every image bilinearly to H×W, e.g. 32x32. Default: none (all images"
+          + " must then have one size).")
+  private String resize;
+
   @Override
   protected List<String> unusedCommonOptions() {
     return List.of("--run-id");
@@ -28,9 +39,10 @@ public final class IngestCommand extends BitswitchCommand {
 
   @Override
   protected int run(BitswitchConfig config) throws IOException {
-    String dataDir = common.requireData("the directory holding the IDX(.gz) or CSV files");
+    String dataDir = common.requireData("the directory holding the IDX(.gz), CSV or CIFAR binary files, or the image folder");
     String outUri = common.requireOut("the Parquet dataset directory to write");
-    ingest(stdout(), common.sparkMaster(), dataDir, outUri, overwrite);
+    IngestOptions options = IngestOptions.of(channels, resize);
+    ingest(stdout(), common.sparkMaster(), dataDir, outUri, overwrite, options);
     return 0;
   }
 
@@ -38,10 +50,10 @@ public final class IngestCommand extends BitswitchCommand {
    * Converts with {@link Ingest} in a Spark session on {@code master} and prints the row counts.
    * Ingest writes beside the target and renames last, so a failure leaves no partial dataset.
    */
-  private static void ingest(PrintWriter out, String master, String dataDir, String outUri, boolean overwrite)
-      throws IOException {
+  private static void ingest(PrintWriter out, String master, String dataDir, String outUri, boolean overwrite,
+      IngestOptions options) throws IOException {
     try (SparkSession spark = SparkSessions.create(master, "bitswitch ingest", Map.of())) {
-      IngestResult result = Ingest.run(spark, dataDir, outUri, overwrite);
+      IngestResult result = Ingest.run(spark, dataDir, outUri, overwrite, options);
       out.printf("ingested %d train and %d test examples into %s%n", result.trainRows(), result.testRows(), outUri);
     }
   }
