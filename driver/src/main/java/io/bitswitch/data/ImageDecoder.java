@@ -24,6 +24,11 @@ import javax.imageio.stream.ImageInputStream;
  * integers (the convention of most image libraries), per channel, rounded to the nearest uint8.
  */
 final class ImageDecoder {
+  static {
+    // Decode from memory: ImageIO's default disk cache writes a temporary file per stream.
+    ImageIO.setUseCache(false);
+  }
+
   private ImageDecoder() {}
 
   /** What {@link #probe} reads from a file's header without decoding its pixels. */

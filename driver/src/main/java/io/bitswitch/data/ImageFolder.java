@@ -3,7 +3,6 @@ package io.bitswitch.data;
 import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +26,7 @@ import org.apache.hadoop.fs.Path;
 record ImageFolder(String root, List<String> classNames, List<Entry> train, List<Entry> test) {
 
   /** One image file: its path (a Hadoop URI) and label. */
-  record Entry(String path, int label) implements Serializable {}
+  record Entry(String path, int label) {}
 
   /** The given split's images. */
   List<Entry> split(Split split) {

@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import scala.Tuple2;
+import scala.Tuple3;
 
 /**
  * Writes an {@link ImageFolder} as the Parquet layout. Only file paths travel to the executors;
@@ -36,9 +36,15 @@ final class ImageFolderIngest {
     all.addAll(folder.test());
     Map<String, String> conf = confEntries(spark);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<ImageDecoder.Probe> probes = jsc.parallelize(all, partitions(jsc, all.size()))
-        .map(e -> probe(e.path(), conf))
-        .collect();
+    List<String> paths = new ArrayList<>(all.size());
+    for (ImageFolder.Entry e : all) {
+      paths.add(e.path());
+    }
+    // Paths and int[] travel through Spark: both are registered with Kryo (BitswitchKryoRegistrator).
+    List<ImageDecoder.Probe> probes = new ArrayList<>(all.size());
+    for (int[] p : jsc.parallelize(paths, partitions(jsc, paths.size())).map(path -> probe(path, conf)).collect()) {
+      probes.add(new ImageDecoder.Probe(p[0], p[1], p[2] == 1));
+    }
     boolean colour = false;
     for (int i = 0; i < probes.size(); i++) {
       ImageDecoder.Probe p = probes.get(i);
@@ -62,28 +68,30 @@ final class ImageFolderIngest {
   static void writeSplit(SparkSession spark, List<ImageFolder.Entry> images, ImageShape shape, String path) {
     Map<String, String> conf = confEntries(spark);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<Tuple2<Long, ImageFolder.Entry>> indexed = new ArrayList<>(images.size());
+    List<Tuple3<Long, String, Integer>> indexed = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
-      indexed.add(new Tuple2<>((long) i, images.get(i)));
+      indexed.add(new Tuple3<>((long) i, images.get(i).path(), images.get(i).label()));
     }
     var rows = jsc.parallelize(indexed, partitions(jsc, images.size()))
-        .map(t -> toRow(t._1(), t._2(), shape, conf));
+        .map(t -> toRow(t._1(), t._2(), t._3(), shape, conf));
     spark.createDataFrame(rows, ParquetLayout.SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(path);
   }
 
-  private static Row toRow(long index, ImageFolder.Entry e, ImageShape shape, Map<String, String> conf)
+  private static Row toRow(long index, String path, int label, ImageShape shape, Map<String, String> conf)
       throws IOException {
-    Path p = new Path(e.path());
+    Path p = new Path(path);
     try (InputStream in = DataFiles.open(DataFiles.fileSystem(p, configuration(conf)), p)) {
-      byte[] pixels = ImageDecoder.decode(in, e.path(), shape.channels(), shape.height(), shape.width());
-      return RowFactory.create(e.label(), pixels, shape.height(), shape.width(), shape.channels(), index);
+      byte[] pixels = ImageDecoder.decode(in, path, shape.channels(), shape.height(), shape.width());
+      return RowFactory.create(label, pixels, shape.height(), shape.width(), shape.channels(), index);
     }
   }
 
-  private static ImageDecoder.Probe probe(String path, Map<String, String> conf) throws IOException {
+  /** {@code {width, height, colour ? 1 : 0}}. */
+  private static int[] probe(String path, Map<String, String> conf) throws IOException {
     Path p = new Path(path);
     try (InputStream in = DataFiles.open(DataFiles.fileSystem(p, configuration(conf)), p)) {
-      return ImageDecoder.probe(in, path);
+      ImageDecoder.Probe probe = ImageDecoder.probe(in, path);
+      return new int[] {probe.width(), probe.height(), probe.colour() ? 1 : 0};
     }
   }
 

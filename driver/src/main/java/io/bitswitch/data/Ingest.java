@@ -120,9 +120,9 @@ public final class Ingest {
       }
       ClassNames.write(fs, tmp, folder != null ? folder.classNames() : data.classNames());
       commit(fs, tmp, out, overwrite);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's SparkException is a checked exception thrown unchecked.
       deleteQuietly(fs, tmp);
-      RuntimeException cause = SparkFailures.unwrap(e);
+      RuntimeException cause = SparkFailures.unwrap(e instanceof RuntimeException r ? r : new IllegalStateException(e));
       if (cause instanceof io.bitswitch.BitswitchException) {
         throw cause;
       }
