@@ -1,11 +1,8 @@
 package io.bitswitch.data;
 
 import io.bitswitch.CorruptDataException;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -90,22 +87,7 @@ final class CifarBinary {
 
   /** The class names of the variant's names file, one per non-blank line; empty when absent. */
   static List<String> classNames(FileSystem fs, Path dir, Variant variant) {
-    Path file = new Path(dir, variant.namesFile);
-    if (!DataFiles.exists(fs, file)) {
-      return List.of();
-    }
-    List<String> names = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(DataFiles.open(fs, file),
-        StandardCharsets.UTF_8))) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (!line.isBlank()) {
-          names.add(line.trim());
-        }
-      }
-    } catch (IOException e) {
-      throw IdxReader.readFailed(file.toString(), e);
-    }
-    return List.copyOf(names);
+    return ClassNames.readNames(fs, new Path(dir, variant.namesFile));
   }
 
   private static long batchNumber(Path p) {

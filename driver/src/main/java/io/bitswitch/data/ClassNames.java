@@ -14,7 +14,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A dataset's class names: {@code <dir>/classes.txt}, UTF-8, one name per line, line {@code k}
- * (0-based) naming label {@code k} (docs/design/architecture.md, Parquet layout). Optional: a
+ * (0-based) naming label {@code k}, without leading or trailing blanks (docs/design/architecture.md,
+ * the dataset layout). Optional: a
  * dataset without it has unnamed classes.
  */
 public final class ClassNames {
@@ -34,8 +35,9 @@ public final class ClassNames {
     }
     StringBuilder text = new StringBuilder();
     for (String n : names) {
-      if (n.isBlank() || n.indexOf('\n') >= 0 || n.indexOf('\r') >= 0) {
-        throw new InvalidInputException("class name '" + n + "' is blank or holds a line break");
+      if (n.isBlank() || !n.equals(n.strip()) || n.indexOf('\n') >= 0 || n.indexOf('\r') >= 0) {
+        throw new InvalidInputException("class name '" + n + "' is blank, starts or ends with a blank, or holds"
+            + " a line break");
       }
       text.append(n).append('\n');
     }
@@ -49,7 +51,14 @@ public final class ClassNames {
 
   /** The class names of the dataset in {@code dir}; empty when it has no {@value #FILE}. */
   static List<String> read(FileSystem fs, Path dir) {
-    Path file = new Path(dir, FILE);
+    return readNames(fs, new Path(dir, FILE));
+  }
+
+  /**
+   * The names in a text file, one per non-blank line, trimmed; empty when the file is absent. Also
+   * reads CIFAR's names files ({@link CifarBinary}).
+   */
+  static List<String> readNames(FileSystem fs, Path file) {
     if (!DataFiles.exists(fs, file)) {
       return List.of();
     }
@@ -57,8 +66,8 @@ public final class ClassNames {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(DataFiles.open(fs, file),
         StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (!line.isEmpty()) {
-          names.add(line);
+        if (!line.isBlank()) {
+          names.add(line.strip());
         }
       }
     } catch (IOException e) {

@@ -101,8 +101,11 @@ class ColourDataCommandsTest {
   }
 
   @Test
-  void resnet20TrainsOnThreeChannel32x32ImagesAndIsEvaluated() {
-    trainAndEvaluate("resnet20", "model.architecture=resnet20");
+  void resnet20TrainsOnThreeChannel32x32ImagesAndIsEvaluated() throws IOException {
+    trainAndEvaluate("resnet20", "model.architecture=resnet20", "data.augment=crop-flip");
+    String manifest = Files.readString(dir.resolve("resnet20").resolve("bundle").resolve("manifest.json"));
+    // Per-channel statistics: the images are coloured differently per class, so the channels differ.
+    assertTrue(manifest.contains("\"channel_means\""), manifest);
   }
 
   @Test
