@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code ingest} step: converts a directory of IDX(.gz) or CSV files into a Parquet dataset
+ * The {@code ingest} step: converts a directory of IDX(.gz), CSV or CIFAR binary files, or an
+ * image folder ({@link ImageFolder}), into a Parquet dataset
  * ({@link ParquetLayout}) written through Spark, so training reads it from any Hadoop file system
  * in parallel.
  *
@@ -43,17 +44,29 @@ public final class Ingest {
     return run(spark, dataDir, outUri, false);
   }
 
+  /** Ingests with the default {@link IngestOptions}; see {@link #run(SparkSession, String, String, boolean, IngestOptions)}. */
+  public static IngestResult run(SparkSession spark, String dataDir, String outUri, boolean overwrite) {
+    return run(spark, dataDir, outUri, overwrite, IngestOptions.DEFAULT);
+  }
+
   /**
-   * Reads the IDX or CSV dataset in {@code dataDir} and writes {@code <outUri>/train} and
-   * {@code <outUri>/test}.
+   * Reads the IDX, CSV or CIFAR binary dataset or the image folder in {@code dataDir} and writes
+   * {@code <outUri>/train}, {@code <outUri>/test} and, when the source names its classes,
+   * {@code <outUri>/}{@value ClassNames#FILE}.
    *
    * @param overwrite replace {@code outUri} if it exists (only after the new dataset is complete)
+   * @param options channels and size of an image folder's images; other sources take only the
+   *     defaults
    * @return the number of rows written per split
-   * @throws InvalidInputException when {@code outUri} exists and {@code overwrite} is false, or
-   *     {@code dataDir} is already a Parquet dataset
-   * @throws CorruptDataException when the source is missing or malformed, or writing fails
+   * @throws InvalidInputException when {@code outUri} exists and {@code overwrite} is false,
+   *     {@code dataDir} is already a Parquet dataset, options are given for a source other than
+   *     an image folder, or an image folder is malformed (no split folders, an empty class
+   *     folder, images of different sizes without a resize)
+   * @throws CorruptDataException when the source is missing or malformed (naming the file), or
+   *     writing fails
    */
-  public static IngestResult run(SparkSession spark, String dataDir, String outUri, boolean overwrite) {
+  public static IngestResult run(SparkSession spark, String dataDir, String outUri, boolean overwrite,
+      IngestOptions options) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path out = new Path(outUri);
     FileSystem fs = DataFiles.fileSystem(out, conf);
@@ -71,31 +84,56 @@ public final class Ingest {
     }
     if (Datasets.isParquetDataset(sourceFs, source)) {
       throw new InvalidInputException(dataDir + " is already a Parquet dataset; ingest reads a"
-          + " directory of IDX(.gz) or CSV files");
+          + " directory of IDX(.gz), CSV or CIFAR binary files or an image folder");
     }
     Path parent = out.getParent();
     if (parent == null) {
       throw new InvalidInputException("output dataset directory " + outUri + " cannot be a root directory");
     }
-    SourceData data = SourceData.load(dataDir, conf);
+    ImageFolder folder = null;
+    SourceData data = null;
+    if (DataFiles.isDirectory(sourceFs, source) && SourceData.detect(sourceFs, source) == null
+        && ImageFolder.looksLikeOne(sourceFs, source)) {
+      folder = ImageFolder.list(sourceFs, sourceFs.makeQualified(source));
+    } else {
+      if (!options.isDefault()) {
+        throw new InvalidInputException("--channels and --resize apply to image folders only; " + dataDir
+            + " is not one");
+      }
+      data = SourceData.load(dataDir, conf);
+    }
 
     Path tmp = new Path(parent, "." + out.getName() + ".ingest-" + UUID.randomUUID());
+    ImageShape shape;
     try {
-      for (Split split : Split.values()) {
-        writeSplit(spark, data.split(split), new Path(tmp, split.dirName()).toString());
+      if (folder != null) {
+        shape = ImageFolderIngest.settleShape(spark, folder, options);
+        for (Split split : Split.values()) {
+          ImageFolderIngest.writeSplit(spark, folder.split(split), shape,
+              new Path(tmp, split.dirName()).toString());
+        }
+      } else {
+        shape = data.train().shape();
+        for (Split split : Split.values()) {
+          writeSplit(spark, data.split(split), new Path(tmp, split.dirName()).toString());
+        }
       }
+      ClassNames.write(fs, tmp, folder != null ? folder.classNames() : data.classNames());
       commit(fs, tmp, out, overwrite);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's SparkException is a checked exception thrown unchecked.
       deleteQuietly(fs, tmp);
-      RuntimeException cause = SparkFailures.unwrap(e);
+      RuntimeException cause = SparkFailures.unwrap(e instanceof RuntimeException r ? r : new IllegalStateException(e));
       if (cause instanceof io.bitswitch.BitswitchException) {
         throw cause;
       }
       throw new CorruptDataException("ingest of " + dataDir + " into " + outUri + " failed: " + e, e);
     }
-    IngestResult result = new IngestResult(data.train().count(), data.test().count());
-    LOG.info("ingested {} dataset {} into {}: {} train rows, {} test rows, images {}", data.format(),
-        dataDir, out, result.trainRows(), result.testRows(), data.train().shape());
+    IngestResult result = folder != null
+        ? new IngestResult(folder.train().size(), folder.test().size())
+        : new IngestResult(data.train().count(), data.test().count());
+    LOG.info("ingested {} dataset {} into {}: {} train rows, {} test rows, images {}",
+        folder != null ? DatasetFormat.IMAGE_FOLDER : data.format(), dataDir, out, result.trainRows(),
+        result.testRows(), shape);
     return result;
   }
 

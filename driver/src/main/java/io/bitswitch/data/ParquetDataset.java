@@ -107,7 +107,7 @@ final class ParquetDataset implements Dataset {
     long from = ShardLayout.start(p, n, partitions);
     int count = ShardLayout.size(p, n, partitions);
     int size = shape.size();
-    float[] table = norm.lookupTable();
+    float[][] tables = norm.lookupTables(shape.channels());
     float[] pixels = new float[count * size];
     int[] labels = new int[count];
     boolean[] seen = new boolean[count];
@@ -119,11 +119,7 @@ final class ParquetDataset implements Dataset {
       }
       seen[k] = true;
       labels[k] = row._2().label;
-      byte[] src = row._2().pixels;
-      int base = k * size;
-      for (int j = 0; j < size; j++) {
-        pixels[base + j] = table[src[j] & 0xFF];
-      }
+      Normalization.normalise(tables, shape, row._2().pixels, 0, pixels, k * size, 1);
     }
     long[] index = new long[count];
     for (int k = 0; k < count; k++) {

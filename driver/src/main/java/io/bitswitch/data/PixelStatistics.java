@@ -4,17 +4,18 @@ import io.bitswitch.CorruptDataException;
 import java.io.Serializable;
 
 /**
- * Exact sums over a split's pixels and labels, mergeable across Spark partitions. Pixel sums are
- * kept as integers so the result does not depend on partitioning or summation order: an IDX
+ * Exact sums over a split's pixels, per channel, and labels, mergeable across Spark partitions.
+ * Pixel sums are kept as integers so the result does not depend on partitioning or summation order: an IDX
  * directory and its Parquet ingest give bit-identical normalisations.
  */
 final class PixelStatistics implements Serializable {
   private static final long serialVersionUID = 1L;
 
   long rows;
-  long pixelCount;
-  long pixelSum;
-  long pixelSquareSum;
+  // Per channel (index c), allocated with the first row.
+  long[] pixelCount;
+  long[] pixelSum;
+  long[] pixelSquareSum;
   int maxLabel = -1;
   int minLabel = Integer.MAX_VALUE;
   long minIndex = Long.MAX_VALUE;
@@ -28,9 +29,7 @@ final class PixelStatistics implements Serializable {
   /** Adds one example. */
   PixelStatistics add(int label, byte[] pixels, int channels, int height, int width, long index) {
     if (rows == 0) {
-      this.channels = channels;
-      this.height = height;
-      this.width = width;
+      setShape(channels, height, width);
     } else if (conflictingShape == null
         && (channels != this.channels || height != this.height || width != this.width)) {
       conflictingShape = "[" + channels + "," + height + "," + width + "] at index " + index;
@@ -48,17 +47,33 @@ final class PixelStatistics implements Serializable {
     return this;
   }
 
+  private void setShape(int channels, int height, int width) {
+    this.channels = channels;
+    this.height = height;
+    this.width = width;
+    pixelCount = new long[channels];
+    pixelSum = new long[channels];
+    pixelSquareSum = new long[channels];
+  }
+
+  /** Adds {@code [from, to)}, one image (channels-first), channel by channel. */
   private void addPixels(byte[] pixels, int from, int to) {
-    long sum = 0;
-    long squares = 0;
-    for (int k = from; k < to; k++) {
-      int v = pixels[k] & 0xFF;
-      sum += v;
-      squares += v * v;
+    int plane = Math.max(1, height * width);
+    for (int start = from; start < to; start += plane) {
+      // A row with a wrong byte count is reported by validate(); its extra planes count as the last channel.
+      int c = Math.min((start - from) / plane, channels - 1);
+      int end = Math.min(to, start + plane);
+      long sum = 0;
+      long squares = 0;
+      for (int k = start; k < end; k++) {
+        int v = pixels[k] & 0xFF;
+        sum += v;
+        squares += v * v;
+      }
+      pixelSum[c] += sum;
+      pixelSquareSum[c] += squares;
+      pixelCount[c] += end - start;
     }
-    pixelSum += sum;
-    pixelSquareSum += squares;
-    pixelCount += to - from;
   }
 
   /** Merges {@code other} (a later part of the data) into this. */
@@ -67,9 +82,7 @@ final class PixelStatistics implements Serializable {
       return this;
     }
     if (rows == 0) {
-      channels = other.channels;
-      height = other.height;
-      width = other.width;
+      setShape(other.channels, other.height, other.width);
     } else if (conflictingShape == null
         && (channels != other.channels || height != other.height || width != other.width)) {
       conflictingShape = "[" + other.channels + "," + other.height + "," + other.width + "]";
@@ -78,9 +91,11 @@ final class PixelStatistics implements Serializable {
       conflictingShape = other.conflictingShape;
     }
     rows += other.rows;
-    pixelCount += other.pixelCount;
-    pixelSum += other.pixelSum;
-    pixelSquareSum += other.pixelSquareSum;
+    for (int c = 0; c < Math.min(channels, other.channels); c++) {
+      pixelCount[c] += other.pixelCount[c];
+      pixelSum[c] += other.pixelSum[c];
+      pixelSquareSum[c] += other.pixelSquareSum[c];
+    }
     maxLabel = Math.max(maxLabel, other.maxLabel);
     minLabel = Math.min(minLabel, other.minLabel);
     minIndex = Math.min(minIndex, other.minIndex);
@@ -95,10 +110,11 @@ final class PixelStatistics implements Serializable {
       return s;
     }
     s.rows = images.count();
-    s.channels = images.shape().channels();
-    s.height = images.shape().height();
-    s.width = images.shape().width();
-    s.addPixels(images.pixels(), 0, images.pixels().length);
+    s.setShape(images.shape().channels(), images.shape().height(), images.shape().width());
+    int size = images.shape().size();
+    for (int i = 0; i < images.count(); i++) {
+      s.addPixels(images.pixels(), i * size, (i + 1) * size);
+    }
     for (int label : images.labels()) {
       s.maxLabel = Math.max(s.maxLabel, label);
       s.minLabel = Math.min(s.minLabel, label);
@@ -137,18 +153,25 @@ final class PixelStatistics implements Serializable {
   }
 
   /**
-   * Mean and (population) standard deviation of all pixels scaled to [0,1].
+   * Per channel, mean and (population) standard deviation of its pixels scaled to [0,1].
    *
-   * @throws CorruptDataException when all pixels are equal (std 0)
+   * @throws CorruptDataException when all pixels of a channel are equal (std 0)
    */
   Normalization normalization(String what) {
-    double n = pixelCount;
-    double mean = pixelSum / (255.0 * n);
-    double meanSquare = pixelSquareSum / (255.0 * 255.0 * n);
-    double std = Math.sqrt(Math.max(0.0, meanSquare - mean * mean));
-    if (!(std > 0)) {
-      throw new CorruptDataException(what + ": all pixels have the same value, cannot normalise");
+    float[] means = new float[channels];
+    float[] stds = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      double n = pixelCount[c];
+      double mean = pixelSum[c] / (255.0 * n);
+      double meanSquare = pixelSquareSum[c] / (255.0 * 255.0 * n);
+      double std = Math.sqrt(Math.max(0.0, meanSquare - mean * mean));
+      if (!(std > 0)) {
+        throw new CorruptDataException(what + ": all pixels" + (channels > 1 ? " of channel " + c : "")
+            + " have the same value, cannot normalise");
+      }
+      means[c] = (float) mean;
+      stds[c] = (float) std;
     }
-    return new Normalization((float) mean, (float) std);
+    return new Normalization(means, stds);
   }
 }

@@ -12,16 +12,20 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A source dataset loaded into the driver's memory: the train and test splits of a directory of
- * IDX files ({@link FashionMnistFiles}) or of CSV files ({@link CsvImages}).
+ * IDX files ({@link FashionMnistFiles}), of CSV files ({@link CsvImages}) or of CIFAR-10/100
+ * binary files ({@link CifarBinary}).
  *
  * <p>CSV directories hold exactly one train file (name contains {@code train}) and one test file
  * (name contains {@code test} or {@code t10k}), each ending in {@code .csv} or {@code .csv.gz}, e.g.
  * Kaggle's {@code fashion-mnist_train.csv} and {@code fashion-mnist_test.csv}.
  *
  * @param location the directory it was read from
- * @param format {@link DatasetFormat#IDX} or {@link DatasetFormat#CSV}
+ * @param format {@link DatasetFormat#IDX}, {@link DatasetFormat#CSV} or {@link DatasetFormat#CIFAR}
+ * @param classNames class names by label when the source names them (CIFAR's names file), else
+ *     empty
  */
-public record SourceData(String location, DatasetFormat format, LabeledImages train, LabeledImages test) {
+public record SourceData(String location, DatasetFormat format, LabeledImages train, LabeledImages test,
+    List<String> classNames) {
 
   /** The given split. */
   public LabeledImages split(Split split) {
@@ -29,7 +33,7 @@ public record SourceData(String location, DatasetFormat format, LabeledImages tr
   }
 
   /**
-   * Loads a directory of IDX or CSV files (local path or Hadoop URI).
+   * Loads a directory of IDX, CSV or CIFAR binary files (local path or Hadoop URI).
    *
    * @throws CorruptDataException when the directory is missing, holds neither format, a file is
    *     missing or malformed, or the two splits' image shapes differ
@@ -44,12 +48,20 @@ public record SourceData(String location, DatasetFormat format, LabeledImages tr
     DatasetFormat format = detect(fs, dirPath);
     if (format == null) {
       throw new CorruptDataException("dataset directory " + dir + " holds neither the IDX files ("
-          + FashionMnistFiles.TRAIN_IMAGES + "[.gz] etc.) nor a train and a test CSV file"
+          + FashionMnistFiles.TRAIN_IMAGES + "[.gz] etc.) nor a train and a test CSV file nor CIFAR"
+          + " binary files (data_batch_<n>.bin and test_batch.bin, or train.bin and test.bin) nor, for"
+          + " ingest, an image folder ({train,test}/<class>/*.png|*.jpg|*.jpeg)"
           + FashionMnistFiles.installHint(dir));
     }
     LabeledImages train;
     LabeledImages test;
-    if (format == DatasetFormat.IDX) {
+    List<String> classNames = List.of();
+    if (format == DatasetFormat.CIFAR) {
+      CifarBinary.Variant variant = CifarBinary.detect(fs, dirPath);
+      train = CifarBinary.readTrain(fs, dirPath, variant);
+      test = CifarBinary.readTest(fs, dirPath, variant);
+      classNames = CifarBinary.classNames(fs, dirPath, variant);
+    } else if (format == DatasetFormat.IDX) {
       FashionMnistFiles files = FashionMnistFiles.locate(dir, conf);
       train = files.loadTrain();
       test = files.loadTest();
@@ -62,13 +74,19 @@ public record SourceData(String location, DatasetFormat format, LabeledImages tr
       throw new CorruptDataException("dataset directory " + dir + ": train images have shape "
           + train.shape() + " but test images " + test.shape());
     }
-    return new SourceData(dir, format, train, test);
+    return new SourceData(dir, format, train, test, classNames);
   }
 
-  /** IDX if any IDX file name is present, else CSV if any CSV file is, else null. */
+  /**
+   * IDX if any IDX file name is present, else CIFAR if CIFAR's train and test files are, else CSV
+   * if any CSV file is, else null.
+   */
   static DatasetFormat detect(FileSystem fs, Path dir) {
     if (FashionMnistFiles.anyPresent(fs, dir)) {
       return DatasetFormat.IDX;
+    }
+    if (CifarBinary.detect(fs, dir) != null) {
+      return DatasetFormat.CIFAR;
     }
     for (Path f : DataFiles.listFiles(fs, dir)) {
       if (isCsv(f.getName())) {

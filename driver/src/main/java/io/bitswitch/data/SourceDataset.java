@@ -94,12 +94,8 @@ final class SourceDataset implements Dataset {
     int from = (int) ShardLayout.start(p, n, partitions);
     int count = ShardLayout.size(p, n, partitions);
     int size = shape.size();
-    float[] table = norm.lookupTable();
     float[] out = new float[count * size];
-    int src = from * size;
-    for (int k = 0; k < out.length; k++) {
-      out[k] = table[pixels[src + k] & 0xFF];
-    }
+    Normalization.normalise(norm.lookupTables(shape.channels()), shape, pixels, from * size, out, 0, count);
     int[] shardLabels = new int[count];
     System.arraycopy(labels, from, shardLabels, 0, count);
     long[] index = new long[count];

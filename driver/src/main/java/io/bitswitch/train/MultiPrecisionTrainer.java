@@ -1,5 +1,7 @@
 package io.bitswitch.train;
 
+import io.bitswitch.data.Augmentation;
+import io.bitswitch.data.CropFlip;
 import io.bitswitch.data.Shard;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParamLayout;
@@ -290,6 +292,7 @@ public final class MultiPrecisionTrainer {
     Broadcast<float[][]> given = teachers == null ? null : sc.broadcast(teachers);
     ModelSpec model = spec;
     Distillation distill = options.distillation();
+    Augmentation augment = options.augmentation();
     try {
       List<PassSums> parts = shards.map(shard -> {
         QuantizedGraph g = model.graph();
@@ -300,6 +303,9 @@ public final class MultiPrecisionTrainer {
           return sums;
         }
         Batch b = gather(shard, pos);
+        if (augment == Augmentation.CROP_FLIP) {
+          CropFlip.apply(b.x(), pos.length, shard.shape(), seed, epoch, p, inEpoch);
+        }
         float[] th = params.value();
         float[] teacher = given == null ? null : given.value()[p];
         for (int k = 0; k < configs.length; k++) {

@@ -13,7 +13,9 @@ import io.bitswitch.model.ModelSpec;
 import io.bitswitch.progress.StageListener;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
@@ -105,8 +107,22 @@ public final class StageContext {
     String config = Architectures.build(spec.architecture(), spec.userConfigJson(), spec.inputShape()[0],
         spec.inputShape()[1], spec.inputShape()[2], spec.classes(), spec.seed()).toJson();
     return Manifest.builder().architecture(spec.architecture()).modelConfig(config)
-        .inputShape(spec.inputShape()).numClasses(spec.classes()).normalization(norm.mean(), norm.std())
+        .inputShape(spec.inputShape()).numClasses(spec.classes()).normalization(manifestNormalization(norm))
         .accuracy(acc).quantizeFirstLast(false);
+  }
+
+  /** {@code norm} as the manifest holds it: one value as before, or channel 0's and one per channel. */
+  static Manifest.Normalization manifestNormalization(Normalization norm) {
+    if (norm.isSingle()) {
+      return new Manifest.Normalization(norm.mean(0), norm.std(0));
+    }
+    List<Float> means = new ArrayList<>();
+    List<Float> stds = new ArrayList<>();
+    for (int c = 0; c < norm.means().length; c++) {
+      means.add(norm.mean(c));
+      stds.add(norm.std(c));
+    }
+    return new Manifest.Normalization(norm.mean(0), norm.std(0), means, stds);
   }
 
   /** The accuracy map's key of a precision: its bit-width in decimal ({@code "32"} for FP32). */

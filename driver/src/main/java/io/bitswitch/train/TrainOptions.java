@@ -1,5 +1,7 @@
 package io.bitswitch.train;
 
+import io.bitswitch.data.Augmentation;
+
 /**
  * How a training stage runs (docs/design/method.md §4; defaults in conf/bitswitch.conf).
  *
@@ -14,10 +16,18 @@ package io.bitswitch.train;
  * @param bnMomentum weight of the batch in the running BatchNorm statistics
  * @param seed data-order seed
  * @param logEvery steps between progress lines when not on a terminal
+ * @param augmentation how training batches are augmented on the executors
  */
 public record TrainOptions(int epochs, int batchSize, double learningRate, double weightDecay, boolean alrs,
     ScaleParameterisation scales, Distillation distillation, double bnMomentum, long seed,
-    int logEvery) {
+    int logEvery, Augmentation augmentation) {
+
+  /** Options without augmentation. */
+  public TrainOptions(int epochs, int batchSize, double learningRate, double weightDecay, boolean alrs,
+      ScaleParameterisation scales, Distillation distillation, double bnMomentum, long seed, int logEvery) {
+    this(epochs, batchSize, learningRate, weightDecay, alrs, scales, distillation, bnMomentum, seed, logEvery,
+        Augmentation.NONE);
+  }
 
   /** FP32 training (pretrain): no quantization settings apply. */
   public static TrainOptions floatingPoint(int epochs, int batchSize, double learningRate, double weightDecay,
@@ -29,6 +39,12 @@ public record TrainOptions(int epochs, int batchSize, double learningRate, doubl
   /** These options with {@code epochs} passes instead (the SuperNet's E with the joint stage's settings). */
   public TrainOptions withEpochs(int otherEpochs) {
     return new TrainOptions(otherEpochs, batchSize, learningRate, weightDecay, alrs, scales, distillation,
-        bnMomentum, seed, logEvery);
+        bnMomentum, seed, logEvery, augmentation);
+  }
+
+  /** These options with training batches augmented by {@code other}. */
+  public TrainOptions withAugmentation(Augmentation other) {
+    return new TrainOptions(epochs, batchSize, learningRate, weightDecay, alrs, scales, distillation,
+        bnMomentum, seed, logEvery, other);
   }
 }

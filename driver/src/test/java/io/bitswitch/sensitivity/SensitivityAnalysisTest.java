@@ -142,7 +142,7 @@ class SensitivityAnalysisTest {
     String config = Architectures.build(spec.architecture(), "", spec.inputShape()[0], spec.inputShape()[1],
         spec.inputShape()[2], spec.classes(), spec.seed()).toJson();
     return Manifest.builder().architecture(spec.architecture()).modelConfig(config).inputShape(spec.inputShape())
-        .numClasses(spec.classes()).normalization(ds.normalization().mean(), ds.normalization().std())
+        .numClasses(spec.classes()).normalization(new Manifest.Normalization(ds.normalization().mean(0), ds.normalization().std(0)))
         .accuracy(Map.of()).quantizeFirstLast(false);
   }
 }

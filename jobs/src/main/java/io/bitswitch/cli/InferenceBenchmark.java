@@ -72,7 +72,8 @@ final class InferenceBenchmark {
     int n = shards.stream().mapToInt(Shard::count).sum();
     int[] shape = ds.inputShape().toArray();
     int size = shape[0] * shape[1] * shape[2];
-    float[] table = ds.normalization().lookupTable();
+    float[][] tables = ds.normalization().lookupTables(shape[0]);
+    int plane = shape[1] * shape[2];
     float[] pixels = new float[n * size];
     float[] normalised = new float[n * size];
     int[] labels = new int[n];
@@ -82,7 +83,7 @@ final class InferenceBenchmark {
       for (int i = 0; i < unit.length; i++) {
         int p = Math.round(unit[i] * 255f);
         pixels[at * size + i] = p;
-        normalised[at * size + i] = table[p];
+        normalised[at * size + i] = tables[(i % size) / plane][p];
       }
       System.arraycopy(s.labels(), 0, labels, at, s.count());
       at += s.count();

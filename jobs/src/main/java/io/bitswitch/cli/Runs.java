@@ -121,7 +121,7 @@ final class Runs {
     var p = config.pretrain();
     var t = config.train();
     return TrainOptions.floatingPoint(p.epochs(), p.batchSize(), p.learningRate(), p.weightDecay(),
-        t.bnMomentum(), config.seed(), t.logEvery());
+        t.bnMomentum(), config.seed(), t.logEvery()).withAugmentation(config.data().augment().augmentation());
   }
 
   /** Joint multi-precision training: {@code bitswitch.train}. */
@@ -131,7 +131,7 @@ final class Runs {
         ? new Distillation(t.distillWeight(), t.distillTemperature()) : Distillation.NONE;
     return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(), t.alrs(),
         t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
-        t.logEvery());
+        t.logEvery(), config.data().augment().augmentation());
   }
 
   /**

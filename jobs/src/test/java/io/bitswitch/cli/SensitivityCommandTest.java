@@ -33,7 +33,7 @@ class SensitivityCommandTest {
     QuantizedGraph g = spec.build();
     String config = Architectures.build("fmnist-cnn", "", 1, 28, 28, 10, 42L).toJson();
     Manifest.Builder m = Manifest.builder().architecture("fmnist-cnn").modelConfig(config)
-        .inputShape(new int[] {1, 28, 28}).numClasses(10).normalization(0.286f, 0.353f).accuracy(Map.of())
+        .inputShape(new int[] {1, 28, 28}).numClasses(10).normalization(new Manifest.Normalization(0.286f, 0.353f)).accuracy(Map.of())
         .quantizeFirstLast(false);
     String bundle = dir.resolve("bundle").toUri().toString();
     BundleStore.publish(ModelBundles.toBundle(g, g.initialParameters(), m), bundle, new Configuration(), false);

@@ -115,7 +115,7 @@ class WiredCommandsTest {
     tensors.add(Tensor.ofFloats(TensorNames.weight("out"), new int[] {3, 8}, gaussian(rnd, 24)));
     tensors.add(Tensor.ofFloats(TensorNames.bias("out"), new int[] {3}, gaussian(rnd, 3)));
     Manifest manifest = Manifest.builder().architecture("cli-test").modelConfig("{\"layers\":[]}").inputShape(1, 2, 3)
-        .numClasses(3).bits(bits).h(8).normalization(0.5f, 0.25f).layers(layers)
+        .numClasses(3).bits(bits).h(8).normalization(new Manifest.Normalization(0.5f, 0.25f)).layers(layers)
         .accuracy(Map.of("8", 0.91, "6", 0.9, "4", 0.88, "2", 0.7)).build();
     return Bundle.of(manifest, tensors);
   }

@@ -22,8 +22,9 @@ public final class BundleInspector {
         + (m.modelConfig().isEmpty() ? "" : " (with DL4J configuration, " + m.modelConfig().length() + " chars)"));
     int[] in = m.inputShape();
     line(sb, "input", in[0] + "×" + in[1] + "×" + in[2] + " (channels×height×width), "
-        + m.numClasses() + " classes, normalization mean " + m.normalization().mean()
-        + " std " + m.normalization().std());
+        + m.numClasses() + " classes, normalization " + (m.normalization().channelMeans() == null
+            ? "mean " + m.normalization().mean() + " std " + m.normalization().std()
+            : "means " + m.normalization().channelMeans() + " stds " + m.normalization().channelStds()));
     if (m.fp32()) {
       line(sb, "precision", "FP32 (bits [32])");
     } else {

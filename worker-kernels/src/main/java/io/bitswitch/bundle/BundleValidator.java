@@ -57,6 +57,22 @@ final class BundleValidator {
     if (norm == null || !Float.isFinite(norm.mean()) || !Float.isFinite(norm.std()) || norm.std() <= 0) {
       throw fail("manifest normalization " + norm + " needs a finite mean and a positive std");
     }
+    if (norm.channelMeans() != null || norm.channelStds() != null) {
+      int channels = m.inputShape() == null ? -1 : m.inputShape()[0];
+      if (norm.channelMeans() == null || norm.channelStds() == null || norm.channelMeans().size() != channels
+          || norm.channelStds().size() != channels) {
+        throw fail("manifest normalization " + norm + " needs channel_means and channel_stds of one value per"
+            + " input channel (" + channels + ")");
+      }
+      for (int c = 0; c < channels; c++) {
+        float mean = norm.channelMeans().get(c);
+        float std = norm.channelStds().get(c);
+        if (!Float.isFinite(mean) || !Float.isFinite(std) || std <= 0) {
+          throw fail("manifest normalization of channel " + c + " needs a finite mean and a positive std, got "
+              + mean + " and " + std);
+        }
+      }
+    }
     if (!Bundle.TENSORS_FILE.equals(m.tensorsFile())) {
       throw fail("manifest tensorsFile '" + m.tensorsFile() + "' is not '" + Bundle.TENSORS_FILE
           + "', the only name format version " + Manifest.CURRENT_FORMAT_VERSION + " defines");

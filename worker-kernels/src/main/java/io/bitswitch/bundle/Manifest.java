@@ -51,9 +51,8 @@ import java.util.TreeMap;
  * ...); {@link #fromJson} reads such a manifest as the version-2 manifest it equals (see
  * docs/design/architecture.md §5).
  *
- * <p>Semantic checks (bit set, shapes, tensors) are done by {@link Bundle}, which sees manifest
- * and tensors together; this class only normalises (defensive copies, defaults for empty
- * collections).
+ * <p>Semantic checks (bit set, shapes, tensors) are done by {@link Bundle}, which sees manifest and
+ * tensors together; this class only normalises (defensive copies, defaults for empty collections).
  *
  * @param formatVersion manifest format version, {@value #CURRENT_FORMAT_VERSION} for this build
  * @param producer program and version that wrote the bundle, e.g. {@code "bitswitch 0.1.0-SNAPSHOT"}
@@ -64,12 +63,10 @@ import java.util.TreeMap;
  * @param bits bit set, descending; {@code [32]} for an FP32 bundle
  * @param h stored precision: {@code max(bits)}; 32 for an FP32 bundle
  * @param rounding rounding rule of the integer switch; always {@value #ROUNDING}
- * @param layerBits per-layer bit-widths of a mixed-precision bundle (quantized layers only), or
- *     null for a uniform one
+ * @param layerBits per-layer bit-widths of a mixed-precision bundle (quantized layers only), or null
  * @param quantizeFirstLast whether the first and last layers are quantized too
  * @param normalization input normalisation applied before the first layer
- * @param accuracy measured accuracy ratio per bit-width (keys like {@code "8"}, {@code "32"});
- *     may be empty
+ * @param accuracy measured accuracy ratio per bit-width (keys like {@code "8"}, {@code "32"}), maybe empty
  * @param layers the layers that own tensors, in network order
  * @param tensorsFile name of the tensors file, {@value Bundle#TENSORS_FILE}
  * @param tensorsSha256 lowercase hex SHA-256 of the tensors file; null until encoded
@@ -386,11 +383,6 @@ public record Manifest(
       return this;
     }
 
-    public Builder normalization(float mean, float std) {
-      normalization = new Normalization(mean, std);
-      return this;
-    }
-
     public Builder accuracy(Map<String, Double> v) {
       accuracy = v;
       return this;
@@ -432,12 +424,17 @@ public record Manifest(
   }
 
   /**
-   * Input normalisation {@code x' = (x/255 − mean) / std}, one mean and std for every channel.
-   *
-   * @param mean mean of the [0, 1]-scaled pixels
-   * @param std standard deviation of the [0, 1]-scaled pixels
+   * Input normalisation {@code x' = (x/255 − mean) / std} of the [0, 1]-scaled pixels: {@code mean},
+   * {@code std} for every channel unless {@code channelMeans}, {@code channelStds} (null in bundles
+   * from before per-channel statistics) give one per channel; {@code mean}, {@code std} are then channel 0's.
    */
-  public record Normalization(float mean, float std) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Normalization(float mean, float std, @JsonProperty("channel_means") List<Float> channelMeans,
+      @JsonProperty("channel_stds") List<Float> channelStds) {
+    public Normalization(float mean, float std) {
+      this(mean, std, null, null);
+    }
+  }
 
   /** What a layer's tensors are. */
   public enum LayerKind {

@@ -1,6 +1,8 @@
 package io.bitswitch.model;
 
 import io.bitswitch.InvalidInputException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -13,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -163,20 +166,30 @@ public final class Architectures {
     boolean isGraph = json.contains("\"vertices\"");
     try {
       if (isGraph) {
-        return ComputationGraphConfiguration.fromJson(json);
+        ComputationGraphConfiguration graph = ComputationGraphConfiguration.fromJson(json);
+        InputShapeCheck.require(InputShapeCheck.declaredInputs(graph),
+            InputShapeCheck.adaptedTo(graph, channels, height, width), channels, height, width);
+        return graph;
       }
       MultiLayerConfiguration mlc = MultiLayerConfiguration.fromJson(json);
+      // The user's nIns, noted before the data's input type overwrites them (InputShapeCheck).
+      Map<String, Long> declared = new LinkedHashMap<>();
       GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
           .cacheMode(CacheMode.DEVICE).graphBuilder().addInputs(INPUT);
       String prev = INPUT;
       for (int i = 0; i < mlc.getConfs().size(); i++) {
         String name = "layer" + i;
+        if (mlc.getConf(i).getLayer() instanceof FeedForwardLayer f && f.getNIn() > 0) {
+          declared.put(name, f.getNIn());
+        }
         g.addLayer(name, mlc.getConf(i).getLayer(), mlc.getInputPreProcess(i), prev);
         prev = name;
       }
       g.setOutputs(prev);
       g.setInputTypes(InputType.convolutional(height, width, channels));
-      return g.build();
+      ComputationGraphConfiguration graph = g.build();
+      InputShapeCheck.require(declared, graph, channels, height, width);
+      return graph;
     } catch (RuntimeException e) {
       if (e instanceof InvalidInputException) {
         throw e;

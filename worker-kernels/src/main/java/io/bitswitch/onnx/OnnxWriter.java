@@ -187,8 +187,10 @@ public final class OnnxWriter {
     private void normalization() {
       Manifest.Normalization n = manifest.normalization();
       String div = floatScalar("normalization.255", 255f);
-      String mean = floatScalar("normalization.mean", n.mean());
-      String std = floatScalar("normalization.std", n.std());
+      String mean = n.channelMeans() == null ? floatScalar("normalization.mean", n.mean())
+          : perChannel("normalization.mean", n.channelMeans());
+      String std = n.channelStds() == null ? floatScalar("normalization.std", n.std())
+          : perChannel("normalization.std", n.channelStds());
       graph.addNode(node("Div", "normalization.scale", List.of(INPUT, div), "normalization.scaled"));
       graph.addNode(node("Sub", "normalization.center", List.of("normalization.scaled", mean), "normalization.centered"));
       graph.addNode(node("Div", "normalization.divide", List.of("normalization.centered", std),
@@ -359,6 +361,14 @@ public final class OnnxWriter {
       return scalar(name, DataType.FLOAT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array());
     }
 
+    /** One float per channel, shaped [1, C, 1, 1] to broadcast over an NCHW batch. */
+    private String perChannel(String name, List<Float> values) {
+      ByteBuffer raw = ByteBuffer.allocate(4 * values.size()).order(ByteOrder.LITTLE_ENDIAN);
+      values.forEach(raw::putFloat);
+      floatBytes += 4L * values.size();
+      return initializer(name, DataType.FLOAT, new int[] {1, values.size(), 1, 1}, raw.array());
+    }
+
     private String scalar(String name, DataType type, byte[] raw) {
       return initializer(name, type, new int[0], raw);
     }
@@ -472,7 +482,8 @@ public final class OnnxWriter {
     meta.put("bitswitch.stored_bits", m.bits().toString() + ", h=" + m.h());
     meta.put("bitswitch.input", INPUT + ": float32 [" + BATCH + ", " + m.inputShape()[0] + ", " + m.inputShape()[1]
         + ", " + m.inputShape()[2] + "] pixels in [0, 255]; normalised in the graph with mean "
-        + m.normalization().mean() + ", std " + m.normalization().std());
+        + (m.normalization().channelMeans() == null ? m.normalization().mean() + ", std " + m.normalization().std()
+            : m.normalization().channelMeans() + ", std " + m.normalization().channelStds() + " per channel"));
     meta.put("bitswitch.rounding", "activations: QuantizeLinear rounds half to even; bitswitch rounds half up"
         + " (differs only at exact ties); weights: integer codes of the switch, exact");
     return meta;

@@ -92,7 +92,7 @@ final class TestBundles {
         .numClasses(10)
         .bits(bits)
         .h(bits[0])
-        .normalization(0.2860f, 0.3530f)
+        .normalization(new io.bitswitch.bundle.Manifest.Normalization(0.2860f, 0.3530f))
         .layers(LAYERS);
   }
 

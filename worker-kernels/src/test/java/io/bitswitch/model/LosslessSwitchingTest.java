@@ -34,7 +34,7 @@ class LosslessSwitchingTest {
       }
     }
     Manifest.Builder base = Manifest.builder().architecture("fmnist-cnn").modelConfig("")
-        .inputShape(1, 28, 28).numClasses(10).normalization(0.5f, 0.25f).accuracy(Map.of());
+        .inputShape(1, 28, 28).numClasses(10).normalization(new io.bitswitch.bundle.Manifest.Normalization(0.5f, 0.25f)).accuracy(Map.of());
     Bundle stored = Bundle.decode(
         ModelBundles.toBundle(g, theta, base).encode().get("manifest.json"),
         ModelBundles.toBundle(g, theta, base).encode().get("model.safetensors"));
@@ -62,7 +62,7 @@ class LosslessSwitchingTest {
     QuantizedGraph g = QuantizedGraphTest.fmnist(new int[] {32});
     float[] theta = g.initialParameters();
     Bundle fp = ModelBundles.toBundle(g, theta, Manifest.builder().architecture("fmnist-cnn").modelConfig("")
-        .inputShape(1, 28, 28).numClasses(10).normalization(0.5f, 0.25f).accuracy(Map.of()));
+        .inputShape(1, 28, 28).numClasses(10).normalization(new io.bitswitch.bundle.Manifest.Normalization(0.5f, 0.25f)).accuracy(Map.of()));
     QuantizationPlan other = QuantizationPlan.of(Architectures.fmnistCnn(1, 28, 28, 5, 7));
     QuantizedGraph wrong = new QuantizedGraph(other, ParamLayout.of(other, new int[] {32}), new int[] {1, 28, 28});
     CorruptDataException e = assertThrows(CorruptDataException.class, () -> ModelBundles.toTheta(fp, wrong));

@@ -74,7 +74,7 @@ class OnnxWriterTest {
       }
     }
     Manifest.Builder base = Manifest.builder().architecture(architecture).modelConfig(fp.toJson())
-        .inputShape(shape).numClasses(10).normalization(MEAN, STD).accuracy(Map.of());
+        .inputShape(shape).numClasses(10).normalization(new io.bitswitch.bundle.Manifest.Normalization(MEAN, STD)).accuracy(Map.of());
     Map<String, byte[]> files = ModelBundles.toBundle(g, theta, base).encode();
     return Bundle.decode(files.get(Bundle.MANIFEST_FILE), files.get(Bundle.TENSORS_FILE));
   }

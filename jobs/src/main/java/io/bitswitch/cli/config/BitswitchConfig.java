@@ -84,7 +84,8 @@ public final class BitswitchConfig {
     this.data = new DataOptions(
         r.positiveInt("bitswitch.data.partitions"),
         r.nonNegativeInt("bitswitch.data.max-train-examples"),
-        r.nonNegativeInt("bitswitch.data.max-test-examples"));
+        r.nonNegativeInt("bitswitch.data.max-test-examples"),
+        r.enumValue("bitswitch.data.augment", AugmentMode.class));
     this.pretrain = new PretrainOptions(
         r.positiveInt("bitswitch.pretrain.epochs"),
         r.positiveInt("bitswitch.pretrain.batch-size"),

@@ -50,7 +50,7 @@ class BitswitchConfigTest {
     BitswitchConfig c = BitswitchConfig.defaults();
     assertEquals(42L, c.seed());
     assertEquals(new ModelOptions(Architecture.FMNIST_CNN, Optional.empty(), false, InitScheme.FAN_IN_UNIFORM), c.model());
-    assertEquals(new DataOptions(2, 0, 0), c.data());
+    assertEquals(new DataOptions(2, 0, 0, AugmentMode.NONE), c.data());
     assertEquals(new PretrainOptions(2, 128, 1e-3, 5e-5), c.pretrain());
     assertEquals(new JointTrainingOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
         ScaleParam.LOG, DistillMode.NONE, 0.5, 1.0, 0.1, 100, 20, 600),
@@ -145,6 +145,9 @@ class BitswitchConfigTest {
         refusedWithSets("model.architecture=vgg"));
     assertEquals("bitswitch.train.update-mode must be one of sequential, got 'averaged'",
         refusedWithSets("train.update-mode=averaged"));
+    assertEquals("bitswitch.data.augment must be one of none, crop-flip, got 'mixup'",
+        refusedWithSets("data.augment=mixup"));
+    assertEquals(AugmentMode.CROP_FLIP, withSets("data.augment=crop-flip").data().augment());
     assertEquals("bitswitch.train.scale-param must be one of linear, log, got 'exp'",
         refusedWithSets("train.scale-param=exp"));
     assertEquals("bitswitch.train.distill must be one of none, inplace, got 'teacher'",
