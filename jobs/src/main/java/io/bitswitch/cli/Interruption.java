@@ -1,5 +1,7 @@
 package io.bitswitch.cli;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +15,10 @@ import sun.misc.Signal;
  * and exit {@code 128 + signal} ({@link ExitCodes#TERMINATED}, {@link ExitCodes#INTERRUPTED}),
  * instead of the stack dumps Spark's tasks and logs print while the JVM shuts down. Logging is
  * switched off before the JVM's shutdown hooks (Spark's among them) run, and whatever the
- * command's own thread fails with afterwards is not reported ({@link Failures#report}).
+ * command's own thread fails with afterwards is not reported ({@link Failures#report}). After the
+ * line, {@code System.err} is discarded: threads that Spark's shutdown cuts short print their
+ * traces there directly (Scala's futures report a rejected task with {@code printStackTrace()},
+ * bypassing logging), and no such trace says anything about the run.
  */
 final class Interruption {
   private static volatile int exitCode;
@@ -66,6 +71,8 @@ final class Interruption {
     quietLogging();
     err.println(Failures.PREFIX + "interrupted by SIG" + signal.getName());
     err.flush();
+    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+    Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> { });
     for (Runnable action : ON_INTERRUPT) {
       try {
         action.run();
