@@ -25,13 +25,12 @@ public final class TrainedNormalization {
    * per-channel statistics when it has them, else {@code data}'s.
    */
   public static Normalization of(Manifest m, Dataset data) {
-    Normalization recorded = recorded(m);
+    Normalization recorded = recorded(m.normalization());
     return recorded != null ? recorded : data.normalization();
   }
 
-  /** The manifest's per-channel statistics, or null when it holds a single mean and std only. */
-  public static Normalization recorded(Manifest m) {
-    Manifest.Normalization n = m.normalization();
+  /** A manifest's per-channel statistics {@code n}, or null when it holds a single mean and std only. */
+  public static Normalization recorded(Manifest.Normalization n) {
     if (n == null || n.channelMeans() == null || n.channelStds() == null) {
       return null;
     }
