@@ -3,6 +3,7 @@
 history.csv). The recipe the header states is read from the runs (run_facts.py)."""
 import csv, os, re, statistics, sys
 
+import colour_results
 import run_facts
 
 out = sys.argv[1]
@@ -116,6 +117,11 @@ for label, name in singles:
 print(f"\nWall time of the runs listed: {total_seconds / 60:.0f} min (sum of the runs' `seconds` in report.json: data "
       "loading, training, evaluation, publishing; it depends on what else the machine was running, so it is not a "
       "speed figure). Rows of `experiments/results` that have not run yet are missing from the table.")
+
+# resnet20 on coloured Fashion-MNIST (experiments/results-colour; its rows are kept in docs/results-colour.tsv).
+colour = colour_results.section()
+if colour:
+    print("\n" + colour)
 
 # Targets.
 g, n = group("joint")

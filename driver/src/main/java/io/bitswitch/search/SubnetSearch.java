@@ -5,9 +5,11 @@ import io.bitswitch.bundle.Bundle;
 import io.bitswitch.bundle.Manifest;
 import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Datasets;
+import io.bitswitch.data.Normalization;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.evaluate.Evaluator;
+import io.bitswitch.evaluate.TrainedNormalization;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.QuantizationPlan.LayerInfo;
@@ -96,9 +98,11 @@ public final class SubnetSearch {
     float[] theta = ModelBundles.toTheta(bundle, graph);
     Dataset ds = Datasets.open(spark, dataUri);
     ds.requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
-    JavaRDD<Shard> calibration = ds.shards(Split.TRAIN, s.partitions(), ds.normalization(),
+    // The statistics the bundle was trained with, not the data's (TrainedNormalization).
+    Normalization norm = TrainedNormalization.of(m, ds);
+    JavaRDD<Shard> calibration = ds.shards(Split.TRAIN, s.partitions(), norm,
         Math.max(1, (long) s.bnBatches() * s.batchSize()));
-    JavaRDD<Shard> test = ds.shards(Split.TEST, s.partitions(), ds.normalization(),
+    JavaRDD<Shard> test = ds.shards(Split.TEST, s.partitions(), norm,
         s.maxTest() <= 0 ? Long.MAX_VALUE : s.maxTest());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, Double> measured = new HashMap<>();

@@ -7,6 +7,7 @@ import io.bitswitch.data.Dataset;
 import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.evaluate.TrainedNormalization;
 import io.bitswitch.hessian.Hutchinson;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.ModelSpec;
@@ -209,7 +210,8 @@ public final class SensitivityAnalysis {
     }
     Dataset ds = Datasets.open(spark, dataUri);
     ds.requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
-    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, ds.normalization(), samples);
+    // The statistics the bundle was trained with, not the data's (TrainedNormalization).
+    JavaRDD<Shard> shards = ds.shards(Split.TRAIN, partitions, TrainedNormalization.of(m, ds), samples);
     try {
       LayerTraces r = run(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, spec, theta, seed, maxProbes,
           tolerance, source, progress);

@@ -17,7 +17,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * The {@code evaluate} stage: test accuracy of a published bundle, at uniform bit-widths or at
  * per-layer configurations. It reads the stored bundle only; the setup's data, partitions, test
- * examples and batch apply, its architecture does not.
+ * examples and batch apply, its architecture does not. The test images are normalised with the
+ * statistics the bundle was trained with ({@link io.bitswitch.evaluate.TrainedNormalization}).
  */
 public final class EvaluateStage {
   private EvaluateStage() {}
@@ -32,8 +33,7 @@ public final class EvaluateStage {
   public static Map<String, Double> accuracy(StageContext ctx, String bundleUri, int[] bits) {
     Bundle bundle = BundleStore.read(bundleUri, ctx.hadoop());
     Manifest m = bundle.manifest();
-    StageData d = ctx.openData(false);
-    d.dataset().requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    StageData d = ctx.openTestData(m);
     JavaSparkContext sc = ctx.sparkContext();
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (int b : bits) {
@@ -84,8 +84,7 @@ public final class EvaluateStage {
         configs[k][l] = configurations.get(k).get(graph.quantizedLayers().get(l).name());
       }
     }
-    StageData d = ctx.openData(false);
-    d.dataset().requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    StageData d = ctx.openTestData(m);
     try {
       return Evaluator.accuracy(ctx.sparkContext(), d.test(), spec, ModelBundles.toTheta(bundle, graph), configs,
           ctx.setup().evalBatch());

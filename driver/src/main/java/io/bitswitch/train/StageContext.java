@@ -8,6 +8,7 @@ import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Normalization;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.evaluate.TrainedNormalization;
 import io.bitswitch.model.Architectures;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.progress.StageListener;
@@ -87,7 +88,20 @@ public final class StageContext {
   /** The dataset of the setup, with its test shards and, when {@code needTrain}, its training shards. */
   StageData openData(boolean needTrain) {
     Dataset ds = Datasets.open(spark, setup.dataUri());
-    Normalization norm = ds.normalization();
+    return openData(ds, needTrain, ds.normalization());
+  }
+
+  /**
+   * The setup's test shards to run the stored model of {@code m} on, normalised with the statistics
+   * it was trained with ({@link TrainedNormalization}), after checking the data's shape is the model's.
+   */
+  StageData openTestData(Manifest m) {
+    Dataset ds = Datasets.open(spark, setup.dataUri());
+    ds.requireShape(m.inputShape()[0], m.inputShape()[1], m.inputShape()[2]);
+    return openData(ds, false, TrainedNormalization.of(m, ds));
+  }
+
+  private StageData openData(Dataset ds, boolean needTrain, Normalization norm) {
     long maxTrain = setup.maxTrain() <= 0 ? Long.MAX_VALUE : setup.maxTrain();
     long maxTest = setup.maxTest() <= 0 ? Long.MAX_VALUE : setup.maxTest();
     JavaRDD<Shard> train = needTrain ? ds.shards(Split.TRAIN, setup.partitions(), norm, maxTrain) : null;

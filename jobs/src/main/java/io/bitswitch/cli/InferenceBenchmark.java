@@ -8,6 +8,7 @@ import io.bitswitch.data.Datasets;
 import io.bitswitch.data.Normalization;
 import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
+import io.bitswitch.evaluate.TrainedNormalization;
 import io.bitswitch.model.ActivationQuantizerImpl;
 import io.bitswitch.model.ModelBundles;
 import io.bitswitch.model.QuantizedGraph;
@@ -60,10 +61,20 @@ final class InferenceBenchmark {
 
   /**
    * The first {@code maxTest} test images (all for 0), the subset {@code evaluate} uses with the same
-   * setting. Pixels are read normalised to [0, 1] and scaled back: {@code round(255·(p/255))} is p
-   * exactly.
+   * setting, normalised with the dataset's own statistics. Pixels are read normalised to [0, 1] and
+   * scaled back: {@code round(255·(p/255))} is p exactly.
    */
   static TestImages testImages(SparkSession spark, String dataUri, int partitions, long maxTest) {
+    return testImages(spark, dataUri, partitions, maxTest, null);
+  }
+
+  /**
+   * {@link #testImages(SparkSession, String, int, long)} normalised as {@code evaluate} normalises them
+   * for the bundle of {@code trainedWith}: with the statistics it was trained with when its manifest
+   * records them ({@link TrainedNormalization}), else (or for a null manifest) the dataset's.
+   */
+  static TestImages testImages(SparkSession spark, String dataUri, int partitions, long maxTest,
+      Manifest trainedWith) {
     Dataset ds = Datasets.open(spark, dataUri);
     JavaRDD<Shard> rdd = ds.shards(Split.TEST, partitions, new Normalization(0f, 1f),
         maxTest <= 0 ? Long.MAX_VALUE : maxTest);
@@ -72,7 +83,8 @@ final class InferenceBenchmark {
     int n = shards.stream().mapToInt(Shard::count).sum();
     int[] shape = ds.inputShape().toArray();
     int size = shape[0] * shape[1] * shape[2];
-    float[][] tables = ds.normalization().lookupTables(shape[0]);
+    Normalization norm = trainedWith == null ? ds.normalization() : TrainedNormalization.of(trainedWith, ds);
+    float[][] tables = norm.lookupTables(shape[0]);
     int plane = shape[1] * shape[2];
     float[] pixels = new float[n * size];
     float[] normalised = new float[n * size];
@@ -274,7 +286,7 @@ final class InferenceBenchmark {
   static List<Row> run(SparkSession spark, StageSetup setup, String bundleUri, List<ExportTarget> targets,
       int threads, int batch, PrintWriter progress) throws Exception {
     Bundle source = BundleStore.read(bundleUri, spark.sparkContext().hadoopConfiguration());
-    TestImages images = testImages(spark, setup.dataUri(), setup.partitions(), setup.maxTest());
+    TestImages images = testImages(spark, setup.dataUri(), setup.partitions(), setup.maxTest(), source.manifest());
     List<Row> rows = new ArrayList<>();
     for (ExportTarget t : targets) {
       progress.println("measuring " + t.describe() + " on " + images.count() + " test images...");
