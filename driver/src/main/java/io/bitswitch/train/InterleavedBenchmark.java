@@ -94,14 +94,16 @@ public final class InterleavedBenchmark {
         List<Row> rows = m.rows();
         log.printf(Locale.ROOT, "round %d/%d: %s...%n", r + 1, rounds, rows.get(0).label());
         log.flush();
+        long t0 = System.nanoTime();
         double[] v = m.round(r);
+        double seconds = (System.nanoTime() - t0) / 1e9;
         if (v.length != rows.size()) {
           throw new IllegalStateException(rows.get(0).label() + " returned " + v.length + " values for "
               + rows.size() + " rows");
         }
         for (int k = 0; k < v.length; k++) {
-          log.printf(Locale.ROOT, "round %d/%d: %s %.0f %s%n", r + 1, rounds, rows.get(k).label(), v[k],
-              rows.get(k).unit());
+          log.printf(Locale.ROOT, "round %d/%d: %s %.0f %s (%.0f s with its warm-up)%n", r + 1, rounds,
+              rows.get(k).label(), v[k], rows.get(k).unit(), seconds);
         }
         log.flush();
         values.get(i).add(v);

@@ -66,6 +66,7 @@ class InterleavedBenchmarkTest {
 
   @Test
   void needsAtLeastOneRound() {
-    assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.run(List.of(), 0, new PrintWriter(new StringWriter())));
+    PrintWriter log = new PrintWriter(new StringWriter());
+    assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.run(List.of(), 0, log));
   }
 }

@@ -12,6 +12,7 @@ import io.bitswitch.train.InterleavedBenchmark.Series;
 import io.bitswitch.train.StageSetup;
 import io.bitswitch.train.ThroughputBenchmark;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -59,10 +60,12 @@ public final class BenchmarkCommand extends BitswitchCommand {
       description = "With --inference: also measure this per-layer configuration (JSON, as search writes them).")
   private Path layerBits;
 
-  @Option(names = "--steps", paramLabel = "N", defaultValue = "60", description = "Measured steps per round (default ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", paramLabel = "N", defaultValue = "60",
+      description = "Measured steps per round (default ${DEFAULT-VALUE}).")
   private int steps;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Unmeasured steps first, every round (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "10",
+      description = "Unmeasured steps first, every round (default ${DEFAULT-VALUE}).")
   private int warmup;
 
   @Option(names = "--no-pytorch", description = "Skip the PyTorch implementation of the same network and loop "
@@ -125,7 +128,9 @@ public final class BenchmarkCommand extends BitswitchCommand {
       ProbeThroughput probe = new ProbeThroughput(sc, ds, cores, config.sensitivity().samples(), config.seed(),
           warmup > 0);
       measurements.add(probe);
-      stderr().printf(Locale.ROOT, "benchmark: %d interleaved rounds of %d measurements on %d cores%n", repeats,
+      Instant started = Instant.now();
+      String loadBefore = write == null ? null : BenchmarkReport.load();
+      stderr().printf(Locale.ROOT, "benchmark: %d interleaved round(s) of %d measurements on %d cores%n", repeats,
           measurements.size(), cores);
       Map<String, Series> results = InterleavedBenchmark.run(measurements, repeats, stderr());
       if (pytorch != null) {
@@ -141,8 +146,9 @@ public final class BenchmarkCommand extends BitswitchCommand {
       stdout().flush();
       if (write != null) {
         List<String> command = spec.commandLine().getParseResult().originalArgs();
-        BenchmarkReport.write(write, BenchmarkReport.header(command, cores, System.getProperty("bitswitch.home")),
-            report);
+        String header = BenchmarkReport.header(command, started, loadBefore, cores,
+            System.getProperty("bitswitch.home"));
+        BenchmarkReport.write(write, header, report);
         stderr().println("wrote " + write);
         stderr().flush();
       }

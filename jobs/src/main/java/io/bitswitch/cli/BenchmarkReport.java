@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -44,8 +45,9 @@ final class BenchmarkReport {
   /** The report: a table of the rows in {@code results} order, the ratios, then the notes. */
   static String format(Map<String, Series> results, Settings s) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "bitswitch benchmark: %d interleaved rounds (round r of every measurement "
-        + "before round r+1 of any) on %d cores, fmnist-cnn, global batch %d%n", s.rounds(), s.cores(), s.batch()));
+    out.append(String.format(Locale.ROOT, "bitswitch benchmark: %d interleaved round%s (round r of every "
+        + "measurement before round r+1 of any) on %d cores, fmnist-cnn, global batch %d%n", s.rounds(),
+        s.rounds() == 1 ? "" : "s", s.cores(), s.batch()));
     out.append(String.format(Locale.ROOT, FORMAT, "", "median", "min-max", "unit"));
     for (Series series : results.values()) {
       out.append(line(series, "%.0f", series.row().unit()));
@@ -89,8 +91,8 @@ final class BenchmarkReport {
     List<String> notes = new ArrayList<>();
     notes.add(String.format(Locale.ROOT, "per round: %d warm-up + %d timed steps of DL4J FP32, train and PyTorch "
         + "(%d threads or partitions, batch %d each); evaluation and the probe: one call each, with one unmeasured "
-        + "call before the first round%s.", s.warmup(), s.steps(), s.cores(), s.batch() / s.cores(),
-        s.warmup() > 0 ? "" : " (skipped: --warmup 0)"));
+        + "call (evaluation: on one batch per partition) before the first round%s.", s.warmup(), s.steps(), s.cores(),
+        s.batch() / s.cores(), s.warmup() > 0 ? "" : " (skipped: --warmup 0)"));
     notes.add("train: update modes: only `sequential` exists (conf/bitswitch.conf train.update-mode); the one-round "
         + "modes were removed (docs/design/method.md §4), so no other mode is measured. One image-pass = one image "
         + "at one of bits " + s.bits() + "; train's own step times (Spark rounds, driver Adam included).");
@@ -107,15 +109,30 @@ final class BenchmarkReport {
    * The header of the written file: how to repeat the run and under which conditions it ran.
    *
    * @param command the command line as typed, without the program name
+   * @param started when the measurements started
+   * @param loadBefore {@link #load()} then (the run itself adds about one per core)
    * @param home the repository (for its commit), or null for the working directory
    */
-  static String header(List<String> command, int cores, String home) {
-    return "$ bin/bitswitch " + String.join(" ", command) + "\n"
-        + "# date:   " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n"
+  static String header(List<String> command, Instant started, String loadBefore, int cores, String home) {
+    Instant now = Instant.now();
+    return "$ bin/bitswitch " + shellWords(command) + "\n"
+        + "# date:   " + started.truncatedTo(ChronoUnit.SECONDS) + " to " + now.truncatedTo(ChronoUnit.SECONDS)
+        + " (" + Duration.between(started, now).toSeconds() + " s)\n"
         + "# cores:  " + cores + " (Spark default parallelism); " + Runtime.getRuntime().availableProcessors()
         + " processors visible to the JVM\n"
-        + "# load:   " + load() + "\n"
+        + "# load:   before: " + loadBefore + "\n"
+        + "#         after:  " + load() + "\n"
         + "# commit: " + commit(home) + "\n\n";
+  }
+
+  /** The arguments as a shell would need them typed: those with special characters in single quotes. */
+  static String shellWords(List<String> args) {
+    StringBuilder s = new StringBuilder();
+    for (String a : args) {
+      s.append(s.length() == 0 ? "" : " ");
+      s.append(a.matches("[A-Za-z0-9_./=:,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+    }
+    return s.toString();
   }
 
   /** Writes {@code header + report} to {@code file}, creating its directory. */
@@ -128,7 +145,7 @@ final class BenchmarkReport {
   }
 
   /** {@code uptime}'s line (load averages of the last 1, 5, 15 minutes), or /proc/loadavg. */
-  private static String load() {
+  static String load() {
     String uptime = run(null, "uptime");
     if (uptime != null) {
       return uptime;

@@ -69,8 +69,9 @@ class BenchmarkCommandTest {
     assertTrue(out.contains("PyTorch: torch "), out);
     assertTrue(run.err().contains("round 3/3: one Hutchinson probe"), run.err());
     String written = Files.readString(file);
-    assertTrue(written.startsWith("$ bin/bitswitch benchmark --master local[2] --steps 2"), written);
-    for (String field : List.of("# date:", "# cores:  2", "# load:", "# commit:")) {
+    assertTrue(written.startsWith("$ bin/bitswitch benchmark --master 'local[2]' --steps 2"), written);
+    assertTrue(written.contains(" --set 'train.bits=[8,4]' "), written);
+    for (String field : List.of("# date:", "# cores:  2", "# load:   before: ", "#         after:  ", "# commit:")) {
       assertTrue(written.contains(field), written);
     }
     assertTrue(written.endsWith(out), written);
