@@ -2,6 +2,8 @@ package io.bitswitch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitswitch.train.InterleavedBenchmark.Measurement;
+import io.bitswitch.train.InterleavedBenchmark.Row;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,6 +76,54 @@ final class PyTorchReference {
     JsonNode r = new ObjectMapper().readTree(json);
     return new Result(r.path("torch").asText(), r.path("fp32_images_per_second").asDouble(),
         r.path("joint_image_passes_per_second").asDouble());
+  }
+
+  /** Row key: the script's FP32 forward+backward, img/s. */
+  static final String FP32 = "pytorch-fp32";
+  /** Row key: the script's sequential joint step, image-passes/s. */
+  static final String JOINT = "pytorch-joint";
+
+  /**
+   * The script as one measurement of {@code bitswitch benchmark}'s interleaved rounds: each round is
+   * one process with one timed repeat (its own {@code warmup} steps first), reporting FP32
+   * forward+backward (img/s) and the joint step (image-passes/s).
+   */
+  static final class Interleaved implements Measurement {
+    private final Path script;
+    private final int threads;
+    private final int batch;
+    private final String bits;
+    private final int steps;
+    private final int warmup;
+    private String torchVersion = "?";
+
+    Interleaved(Path script, int threads, int batch, int[] bits, int steps, int warmup) {
+      this.script = script;
+      this.threads = threads;
+      this.batch = batch;
+      this.bits = bitsArgument(bits);
+      this.steps = steps;
+      this.warmup = warmup;
+    }
+
+    @Override
+    public List<Row> rows() {
+      int passes = bits.split(",").length;
+      return List.of(new Row(FP32, "PyTorch FP32 fwd+bwd", "img/s"),
+          new Row(JOINT, "PyTorch joint, sequential (" + passes + " bits)", "image-passes/s"));
+    }
+
+    @Override
+    public double[] round(int round) throws IOException, InterruptedException {
+      Result r = measure(script, threads, batch, bits, steps, warmup, 1);
+      torchVersion = r.torchVersion();
+      return new double[] {r.fp32ImagesPerSecond(), r.jointImagePassesPerSecond()};
+    }
+
+    /** The torch version the last round ran with. */
+    String torchVersion() {
+      return torchVersion;
+    }
   }
 
   /** {@code [8, 6, 4, 2]} as the script's {@code --bits} argument. */
