@@ -68,21 +68,19 @@ class SensitivityAnalysisTest {
 
   /**
    * More partitions than TreeSum's fan-in: the probe gradients are summed on the executors in a
-   * fixed tree, so two runs give identical traces, which agree with two partitions' within the
-   * estimator's error.
+   * fixed tree, so two runs give identical traces. (They are not compared with two partitions':
+   * BatchNorm's batch statistics are per partition, so 8 slices of 16 are another loss function
+   * than 2 of 64.)
    */
   @Test
-  void eightPartitionsRepeatExactlyAndAgreeWithTwo() {
+  void eightPartitionsRepeatExactly() {
     LayerTraces first = analyse(8);
     LayerTraces second = analyse(8);
-    LayerTraces two = analyse(2);
     assertEquals(SAMPLES, first.samples());
+    assertEquals(8, first.partitions());
     assertEquals(first.layers(), second.layers());
-    for (int l = 0; l < two.layers().size(); l++) {
-      LayerTraces.Layer x = first.layers().get(l);
-      LayerTraces.Layer y = two.layers().get(l);
-      double error = Math.sqrt(x.stdError() * x.stdError() + y.stdError() * y.stdError());
-      assertTrue(Math.abs(x.trace() - y.trace()) <= 2 * error, () -> "8 partitions " + x + " vs 2 partitions " + y);
+    for (LayerTraces.Layer x : first.layers()) {
+      assertTrue(Double.isFinite(x.trace()) && x.stdError() > 0, x.toString());
     }
   }
 
