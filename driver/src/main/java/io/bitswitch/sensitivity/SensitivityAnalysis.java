@@ -17,6 +17,7 @@ import io.bitswitch.model.QuantizationPlan.LayerInfo;
 import io.bitswitch.model.QuantizedGraph;
 import io.bitswitch.quant.BitWidthSet;
 import io.bitswitch.store.BundleStore;
+import io.bitswitch.aggregate.TreeSum;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -37,8 +38,10 @@ import org.apache.spark.sql.SparkSession;
  * and no activation quantization.
  *
  * <p>Per probe k, θ is broadcast once per analysis; every executor draws the same Rademacher vector
- * from (seed, k), evaluates its slice's gradient sums at θ ± εv and returns them; the driver sums
- * them in partition order (so the result does not depend on task timing), divides by the sample
+ * from (seed, k), evaluates its slice's gradient sums at θ ± εv and returns them; they are summed
+ * in double precision in a fixed tree ({@link TreeSum}: partition order up to its fan-in, so the
+ * result does not depend on task timing, and the driver receives at most that many |θ|-sized
+ * sums whatever the partition count); the driver divides by the sample
  * count, forms {@code Hv = (g⁺ − g⁻)/(2ε)} and accumulates {@code v_l·(Hv)_l} for every quantized
  * layer. A layer is {@code sensitive} when its trace per parameter is at least the mean over layers.
  * The result, and its files, are {@link LayerTraces}.
@@ -48,6 +51,33 @@ public final class SensitivityAnalysis {
 
   /** What one partition returns for one probe: gradient sums at θ + εv and θ − εv, and its example count. */
   public record ProbeSums(float[] plus, float[] minus, int examples) implements java.io.Serializable {}
+
+  /** Probe gradient sums of one or more partitions, in double precision. */
+  public record ProbeTotals(double[] plus, double[] minus, long examples) implements java.io.Serializable {
+    /** One partition's sums; {@code 0.0 + x}, not {@code x}, so that a −0 sums as it always did. */
+    static ProbeTotals of(ProbeSums part, int size) {
+      double[] plus = new double[size];
+      double[] minus = new double[size];
+      if (part.examples() > 0) {
+        for (int i = 0; i < size; i++) {
+          plus[i] += part.plus()[i];
+          minus[i] += part.minus()[i];
+        }
+      }
+      return new ProbeTotals(plus, minus, part.examples());
+    }
+
+    /** This plus {@code other}: adds into this one's arrays and returns them with the summed count. */
+    ProbeTotals add(ProbeTotals other) {
+      if (other.examples > 0) {
+        for (int i = 0; i < plus.length; i++) {
+          plus[i] += other.plus[i];
+          minus[i] += other.minus[i];
+        }
+      }
+      return new ProbeTotals(plus, minus, examples + other.examples);
+    }
+  }
 
   /** The blocks Hutchinson perturbs: the quantized layers' latent WEIGHT segments, in graph order. */
   public static Hutchinson.Blocks blocks(QuantizedGraph graph) {
@@ -106,7 +136,7 @@ public final class SensitivityAnalysis {
           progress.printf(java.util.Locale.ROOT, "sensitivity probe %d/%d (at most) | %.0f s so far%n", k + 1, maxProbes,
               seconds);
         }
-        List<ProbeSums> parts = shards.map(shard -> {
+        JavaRDD<ProbeSums> parts = shards.map(shard -> {
           if (shard.count() == 0) {
             return new ProbeSums(new float[0], new float[0], 0);
           }
@@ -121,20 +151,11 @@ public final class SensitivityAnalysis {
           g.trainPass(Hutchinson.shifted(th, v, eps, -1), BitWidthSet.FP32_BITS, shard.pixels(), shard.labels(),
               shard.count(), minus, bn);
           return new ProbeSums(plus, minus, shard.count());
-        }).collect();
-        double[] plus = new double[size];
-        double[] minus = new double[size];
-        long n = 0;
-        for (ProbeSums p : parts) {
-          if (p.examples() == 0) {
-            continue;
-          }
-          for (int i = 0; i < size; i++) {
-            plus[i] += p.plus()[i];
-            minus[i] += p.minus()[i];
-          }
-          n += p.examples();
-        }
+        });
+        ProbeTotals total = TreeSum.sum(parts, part -> ProbeTotals.of(part, size), ProbeTotals::add);
+        double[] plus = total.plus();
+        double[] minus = total.minus();
+        long n = total.examples();
         if (n == 0) {
           throw new InvalidInputException("the sensitivity sample is empty");
         }

@@ -44,6 +44,8 @@ public class BitswitchKryoRegistrator implements KryoRegistrator {
     registerRecord(kryo, io.bitswitch.train.MultiPrecisionTrainer.Batch.class);
     // sensitivity
     registerRecord(kryo, io.bitswitch.sensitivity.SensitivityAnalysis.ProbeSums.class);
+    registerRecord(kryo, io.bitswitch.sensitivity.SensitivityAnalysis.ProbeTotals.class);
+    // TreeSum's shuffles: (group, (index, partial sum)) pairs; Tuple2 and Integer are Spark's.
   }
 
   /** Registers a record with a {@link RecordSerializer}. */

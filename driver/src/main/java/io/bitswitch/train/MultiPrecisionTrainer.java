@@ -1,5 +1,6 @@
 package io.bitswitch.train;
 
+import io.bitswitch.aggregate.TreeSum;
 import io.bitswitch.data.Augmentation;
 import io.bitswitch.data.CropFlip;
 import io.bitswitch.data.Shard;
@@ -29,9 +30,10 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Each step: θ is broadcast as a {@code float[]}; every partition takes its slice of the global
  * batch (its shard, permuted per epoch with a seed) and returns per-precision gradient sums, loss
- * sums and BatchNorm statistics; the driver collects them in partition order and sums them there,
- * so the result does not depend on task timing (Spark's tree aggregation merges in completion
- * order, which would make float sums irreproducible).
+ * sums and BatchNorm statistics; they are summed in a fixed tree ({@link TreeSum}: groups of
+ * partitions added in index order on executors, the last few on the driver), so the driver holds
+ * O(precisions·|θ|) whatever the partition count and the result does not depend on task timing
+ * (Spark's tree aggregation merges in completion order, which would make float sums irreproducible).
  *
  * <p>A step runs one round per precision, high to low, and updates after each (the paper's loop,
  * docs/design/method.md §4): Adam at the cosine-annealed base rate for weights and BatchNorm, at the
@@ -294,7 +296,7 @@ public final class MultiPrecisionTrainer {
     Distillation distill = options.distillation();
     Augmentation augment = options.augmentation();
     try {
-      List<PassSums> parts = shards.map(shard -> {
+      JavaRDD<PassSums> parts = shards.map(shard -> {
         QuantizedGraph g = model.graph();
         int p = shard.partition();
         PassSums sums = new PassSums(configs.length, g.layout().size(), g.bnStatsLength());
@@ -322,20 +324,12 @@ public final class MultiPrecisionTrainer {
         sums.examples = pos.length;
         sums.teachers = given == null && teacher != null ? new float[][] {teacher} : null;
         return sums;
-      }).collect();
-      float[][] roundTeachers = null;
-      if (parts.stream().anyMatch(part -> part.teachers != null)) {
-        // A partition with no examples in this step has no teacher either.
-        roundTeachers = new float[parts.size()][];
-        for (int i = 0; i < parts.size(); i++) {
-          roundTeachers[i] = parts.get(i).teachers == null ? null : parts.get(i).teachers[0];
-        }
+      });
+      // Summed in a fixed tree: the driver receives at most TreeSum.FAN_IN partial sums.
+      PassSums total = TreeSum.sum(parts, PassSums::add);
+      if (total.teachers == null) {
+        total.teachers = teachers;
       }
-      PassSums total = parts.get(0);
-      for (int i = 1; i < parts.size(); i++) {
-        total.add(parts.get(i));
-      }
-      total.teachers = roundTeachers != null ? roundTeachers : teachers;
       return total;
     } finally {
       params.destroy();

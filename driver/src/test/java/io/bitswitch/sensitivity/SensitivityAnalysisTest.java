@@ -66,6 +66,24 @@ class SensitivityAnalysisTest {
     }
   }
 
+  /**
+   * More partitions than TreeSum's fan-in: the probe gradients are summed on the executors in a
+   * fixed tree, so two runs give identical traces. (They are not compared with two partitions':
+   * BatchNorm's batch statistics are per partition, so 8 slices of 16 are another loss function
+   * than 2 of 64.)
+   */
+  @Test
+  void eightPartitionsRepeatExactly() {
+    LayerTraces first = analyse(8);
+    LayerTraces second = analyse(8);
+    assertEquals(SAMPLES, first.samples());
+    assertEquals(8, first.partitions());
+    assertEquals(first.layers(), second.layers());
+    for (LayerTraces.Layer x : first.layers()) {
+      assertTrue(Double.isFinite(x.trace()) && x.stdError() > 0, x.toString());
+    }
+  }
+
   @Test
   void oneAndTwoPartitionsGiveTheSameTracesWithinTheEstimatorsError() throws Exception {
     LayerTraces one = analyse(1);
