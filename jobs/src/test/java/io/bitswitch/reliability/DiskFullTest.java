@@ -113,7 +113,7 @@ class DiskFullTest {
     mounted = mountPoint;
     Path out = mountPoint.resolve("out");
     int code = child("full", out);
-    String product = checkFailure(new Result(code, "", TrainRuns.childErr(dir.resolve("logs/full"))), out);
+    String product = checkFailure(new Result(code, "", TrainRuns.childErrors(dir.resolve("logs/full"))), out);
 
     assertTrue(mount(mountPoint, "remount,size=256m"), "tmpfs grown");
     Thread.sleep(TrainRuns.LOCK_STALE_MILLIS);

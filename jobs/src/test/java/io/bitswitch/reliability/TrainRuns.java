@@ -85,14 +85,25 @@ final class TrainRuns {
       }
     }
     command.add("-Xmx1500m");
+    // Logging and the local driver's address as bin/bitswitch sets them, so stderr holds what a user sees.
+    command.add("-Dlog4j2.configurationFile=" + Path.of("..", "conf", "log4j2.properties").toAbsolutePath().normalize());
+    command.add("-Dspark.driver.host=127.0.0.1");
     if (haltAt != null) {
       command.add("-D" + FaultPoints.HALT_AT + "=" + haltAt);
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), BitswitchCli.class.getName()));
     command.addAll(List.of(arguments(out, extra)));
     Files.createDirectories(logs.getParent());
-    return new ProcessBuilder(command).redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    return builder.redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
         .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile()).start();
+  }
+
+  /** The child's stderr without the JVM's incubator-module warning and the progress lines: its error lines. */
+  static String childErrors(Path logs) throws IOException {
+    return childErr(logs).lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")
+        && !l.matches("(train|pretrain) step .*")).collect(java.util.stream.Collectors.joining("\n"));
   }
 
   /** The child's stderr so far. */
