@@ -4,9 +4,11 @@ import io.bitswitch.CorruptDataException;
 import io.bitswitch.InvalidInputException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -14,8 +16,12 @@ import org.apache.hadoop.fs.Path;
 /**
  * A directory of image files, {@code <root>/{train,test}/<class>/*.png|*.jpg|*.jpeg}, as listed on
  * the driver: the class names (the train split's folder names, sorted; label = position) and
- * every image file's path and label, in label order, then file-name order, which is the
- * {@code index} order of the ingested dataset (docs/design/architecture.md, Parquet layout).
+ * every image file's path and label in the {@code index} order of the ingested dataset
+ * (docs/design/architecture.md, Parquet layout): label order, then file-name order, shuffled by a
+ * fixed seed ({@link #SHUFFLE_SEED}). Training splits its data into partitions of consecutive
+ * indices and normalises BatchNorm over each partition's slice of a batch, so a class-sorted index
+ * would give each partition a few classes only: the network would then learn from per-partition
+ * batch statistics that evaluation does not have. The fixed seed keeps ingest reproducible.
  * The pixels are decoded later, in Spark tasks ({@link ImageFolderIngest}).
  *
  * @param root the directory given
@@ -24,6 +30,8 @@ import org.apache.hadoop.fs.Path;
  * @param test the test split's images
  */
 record ImageFolder(String root, List<String> classNames, List<Entry> train, List<Entry> test) {
+  /** Seed of the shuffle that takes the listing from label order to index order. */
+  static final long SHUFFLE_SEED = 0x1F2E3D4CL;
 
   /** One image file: its path (a Hadoop URI) and label. */
   record Entry(String path, int label) {}
@@ -96,8 +104,9 @@ record ImageFolder(String root, List<String> classNames, List<Entry> train, List
         entries.add(new Entry(f.toString(), label));
       }
     }
-    // Label order, then file-name order: the dataset's index order.
+    // Label order, then file-name order, then shuffled: the dataset's index order.
     entries.sort(Comparator.comparingInt(Entry::label));
+    Collections.shuffle(entries, new Random(SHUFFLE_SEED));
     return List.copyOf(entries);
   }
 

@@ -105,6 +105,9 @@ public final class StageContext {
     long maxTrain = setup.maxTrain() <= 0 ? Long.MAX_VALUE : setup.maxTrain();
     long maxTest = setup.maxTest() <= 0 ? Long.MAX_VALUE : setup.maxTest();
     JavaRDD<Shard> train = needTrain ? ds.shards(Split.TRAIN, setup.partitions(), norm, maxTrain) : null;
+    if (train != null) {
+      ClassMix.check(train, ds.numClasses()).ifPresent(w -> progress.println("warning: " + w));
+    }
     JavaRDD<Shard> test = ds.shards(Split.TEST, setup.partitions(), norm, maxTest);
     return new StageData(ds, train, test, norm);
   }

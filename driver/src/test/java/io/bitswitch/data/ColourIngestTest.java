@@ -92,7 +92,7 @@ class ColourIngestTest {
   }
 
   @Test
-  void imageFolderBecomesThreeChannelRowsInLabelThenFileOrder() throws IOException {
+  void imageFolderBecomesThreeChannelRowsInShuffledLabelThenFileOrder() throws IOException {
     Path out = tmp.resolve("folder-parquet");
     assertEquals(new IngestResult(160, 40), Ingest.run(spark, folder.toString(), out.toString()));
 
@@ -101,10 +101,15 @@ class ColourIngestTest {
     assertEquals("class-0", classes.get(0));
     List<Row> train = rows(out, Split.TRAIN);
     assertEquals(160, train.size());
-    // Expected order: by label, then by file name (= source position i).
-    List<Integer> order = java.util.stream.IntStream.range(0, 160).boxed()
+    // Expected order: by label, then by file name (= source position i), then shuffled with the fixed seed.
+    List<Integer> order = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, 160).boxed()
         .sorted(java.util.Comparator.comparingInt((Integer i) -> fmnist.labels()[i]).thenComparing(i -> i))
-        .toList();
+        .toList());
+    java.util.Collections.shuffle(order, new java.util.Random(ImageFolder.SHUFFLE_SEED));
+    // Training's partitions are blocks of consecutive indices: each half must see every class.
+    for (List<Row> half : List.of(train.subList(0, 80), train.subList(80, 160))) {
+      assertEquals(10, half.stream().mapToInt(r -> r.getInt(0)).distinct().count(), "classes in a half of the index");
+    }
     for (int k = 0; k < 160; k++) {
       Row row = train.get(k);
       int i = order.get(k);
