@@ -12,27 +12,30 @@ import java.util.List;
  * bundle on another dataset of the same shape normalises with those, so the network sees its inputs
  * as in training (docs/design/architecture.md, per-channel normalisation in shards and the manifest).
  *
- * <p>A manifest with a single {@code mean}/{@code std} only (bundles from before per-channel
- * statistics, and bundles trained on 1-channel data, which are written the same way) keeps the
- * behaviour from before: the dataset's own training-split statistics. On the data the bundle was
- * trained on both are the same.
+ * <p>A manifest with a single {@code mean}/{@code std} (bundles trained on 1-channel data, and
+ * every bundle from before per-channel statistics) is run with that mean and std: one value for
+ * every channel, as the manifest format defines it. On the data the bundle was trained on, that is
+ * the data's own statistics, so results there do not change.
  */
 public final class TrainedNormalization {
   private TrainedNormalization() {}
 
   /**
    * The normalisation to run the bundle of manifest {@code m} on {@code data} with: the manifest's
-   * per-channel statistics when it has them, else {@code data}'s.
+   * statistics when it records any, else (a manifest without {@code normalization}) {@code data}'s.
    */
   public static Normalization of(Manifest m, Dataset data) {
     Normalization recorded = recorded(m.normalization());
     return recorded != null ? recorded : data.normalization();
   }
 
-  /** A manifest's per-channel statistics {@code n}, or null when it holds a single mean and std only. */
+  /** A manifest's statistics {@code n}: per channel when it has them, else its single mean and std; null for none. */
   public static Normalization recorded(Manifest.Normalization n) {
-    if (n == null || n.channelMeans() == null || n.channelStds() == null) {
+    if (n == null) {
       return null;
+    }
+    if (n.channelMeans() == null || n.channelStds() == null) {
+      return new Normalization(n.mean(), n.std());
     }
     return new Normalization(floats(n.channelMeans()), floats(n.channelStds()));
   }

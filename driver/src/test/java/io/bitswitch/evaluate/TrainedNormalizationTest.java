@@ -19,8 +19,8 @@ class TrainedNormalizationTest {
   }
 
   @Test
-  void aSingleMeanAndStdLeaveItToTheData() {
-    assertNull(TrainedNormalization.recorded(new Manifest.Normalization(0.28f, 0.35f)));
+  void aSingleMeanAndStdAreTheBundlesToo() {
+    assertEquals(new Normalization(0.28f, 0.35f), TrainedNormalization.recorded(new Manifest.Normalization(0.28f, 0.35f)));
     assertNull(TrainedNormalization.recorded(null));
   }
 }
