@@ -73,7 +73,8 @@ def section(path=TSV):
              "QAT from it with the default recipe of `conf/bitswitch.conf` except for the epochs given; Spark "
              "`local[2]`, seed 42. Accuracy (%) on the test images listed, from the published bundle. Wall time is "
              "the run's `seconds` in report.json; image-passes/s is training images × epochs × precisions over it "
-             "(a whole-run figure, below the step rate of `bitswitch benchmark`).", "",
+             "(a whole-run figure, below the step rate of `bitswitch benchmark`). Both are whatever the machine "
+             "gave the run, other work included: speed figures come from `bitswitch benchmark` run alone.", "",
              "| date | run | train / test images | epochs | " + " | ".join(
                  "FP32" if b == "32" else f"w{b}" for b in BITS) + " | wall time | image-passes/s |",
              "|" + "---|" * (6 + len(BITS))]
