@@ -94,8 +94,8 @@ class DiskFullTest {
   /**
    * Every run of this case is a fresh JVM, as a real retry is: the reference, the run that fills
    * the tmpfs and its retry. (The cases above compare runs made one after another in this test
-   * JVM; a CI run once found this case's in-process retry differing from its in-process reference
-   * after a different order of earlier test classes in the JVM, which no fresh process reproduced.)
+   * JVM; a CI run once found this case's in-process retry differing from its in-process reference,
+   * after earlier test classes had run in another order than here, and no local run reproduced it.)
    */
   @Test
   void realTmpfsFillsUpDuringBundlePublishThenRetryAfterGrowingIt() throws Exception {
