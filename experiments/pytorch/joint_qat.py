@@ -16,8 +16,10 @@ and follows docs/design/method.md:
 It reads the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist) and downloads nothing.
 
   joint_qat.py speed [--threads N] [--batch 128] [--steps 20] [--warmup 5] [--repeats 3]
-      FP32 forward+backward (img/s) and the joint step (image-passes/s) on one fixed batch; one JSON
-      line with the medians of --repeats timed runs.
+                     [--eval-images 10000] [--eval-batch 500]
+      FP32 forward+backward (img/s) and the joint step (image-passes/s) on one fixed batch, and
+      inference (eval mode, no gradients) over the first --eval-images test images at every bit-width
+      (img/s per bit-width); one JSON line with the medians of --repeats timed runs.
   joint_qat.py train [--fp32-epochs 2] [--epochs 1] [--seed 42] [--max-train N] [--log-every 50]
       the whole recipe: FP32 pretraining, then joint QAT; one JSON line with the test accuracies.
 """
@@ -273,7 +275,8 @@ def cmd_speed(args):
     x, y = load("train", args.data)
     x, y = (x[:args.batch] - 0.2860) / 0.3530, y[:args.batch]
     bits = [int(b) for b in args.bits.split(",")]
-    fp32, joint = [], []
+    xt = (load("test", args.data)[0][:args.eval_images] - 0.2860) / 0.3530
+    fp32, joint, evals = [], [], []
     for _ in range(args.repeats):
         plain = FmnistCnn(bits)
         opt = torch.optim.Adam(plain.parameters(), lr=1e-3)
@@ -288,10 +291,20 @@ def cmd_speed(args):
         jopt = optimizer(model, 1e-3, 5e-5)
         seconds = timed(lambda: joint_step(model, jopt, x, y, bits, 1e-3, True), args.steps, args.warmup)
         joint.append(args.steps * args.batch * len(bits) / seconds)
+        model.eval()
+        with torch.no_grad():
+            for b in bits:  # warm-up: one batch per bit-width
+                model(xt[:args.eval_batch], b)
+            t0 = time.perf_counter()
+            for b in bits:
+                for i in range(0, len(xt), args.eval_batch):
+                    model(xt[i:i + args.eval_batch], b).argmax(1)
+            evals.append(len(xt) * len(bits) / (time.perf_counter() - t0))
     print(json.dumps({"torch": torch.__version__, "threads": args.threads, "batch": args.batch,
                       "fp32_images_per_second": statistics.median(fp32),
                       "joint_image_passes_per_second": statistics.median(joint),
-                      "fp32_runs": fp32, "joint_runs": joint}))
+                      "eval_images_per_second": statistics.median(evals),
+                      "fp32_runs": fp32, "joint_runs": joint, "eval_runs": evals}))
 
 
 def main():
@@ -304,6 +317,8 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--eval-images", type=int, default=10000)
+    p.add_argument("--eval-batch", type=int, default=500)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--fp32-epochs", type=int, default=2)
     p.add_argument("--epochs", type=int, default=1)

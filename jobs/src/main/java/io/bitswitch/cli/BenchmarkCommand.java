@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
     description = {"Measures, interleaved on the same cores (round r of every measurement before round r+1 of any; "
         + "--repeats rounds, median and min-max): plain DL4J FP32 forward+backward of fmnist-cnn (img/s); train's "
         + "joint step over bitswitch.train.bits on Spark, one partition per core (image-passes/s); the repository's "
-        + "PyTorch implementation of the same network and joint loop (python3-torch; skipped with a note when "
+        + "PyTorch implementation of the same network, joint loop and inference (python3-torch; skipped with a note when "
         + "missing); evaluation by the Evaluator at every bit-width (img/s per bit-width); one Hutchinson probe of "
         + "the sensitivity stage (image-gradients/s). Prints the ratios against the targets; progress goes to "
         + "stderr.",
@@ -111,18 +111,21 @@ public final class BenchmarkCommand extends BitswitchCommand {
       ThroughputBenchmark.TrainMeasurement train = ThroughputBenchmark.train(sc, ds, config.train().bits(),
           Runs.trainOptions(config), cores, steps, warmup);
       measurements.add(train);
+      int evalBatch = config.evaluate().batchSize();
+      int maxTest = config.data().maxTestExamples();
+      long testImages = maxTest > 0 ? Math.min(maxTest, ds.testCount()) : ds.testCount();
       PyTorchReference.Interleaved pytorch = null;
       String pytorchNote;
       Path script = PyTorchReference.script();
       String missing = noPytorch ? "skipped (--no-pytorch)" : PyTorchReference.unavailable(script);
       if (missing == null) {
-        pytorch = new PyTorchReference.Interleaved(script, cores, batch, widths, steps, warmup);
+        pytorch = new PyTorchReference.Interleaved(script, cores, batch, widths, steps, warmup, testImages,
+            evalBatch);
         measurements.add(pytorch);
         pytorchNote = "";
       } else {
         pytorchNote = noPytorch ? missing : "skipped: " + missing;
       }
-      int evalBatch = config.evaluate().batchSize();
       measurements.add(ThroughputBenchmark.evaluation(sc, ds, train, cores, config.data().maxTestExamples(),
           evalBatch, warmup));
       ProbeThroughput probe = new ProbeThroughput(sc, ds, cores, config.sensitivity().samples(), config.seed(),
@@ -138,8 +141,6 @@ public final class BenchmarkCommand extends BitswitchCommand {
             + " threads (torch.set_num_threads), one process per round (its own warm-up); same network, "
             + "global batch and bits.";
       }
-      int maxTest = config.data().maxTestExamples();
-      long testImages = maxTest > 0 ? Math.min(maxTest, ds.testCount()) : ds.testCount();
       String report = BenchmarkReport.format(results, new BenchmarkReport.Settings(repeats, cores, batch,
           PyTorchReference.bitsArgument(widths), steps, warmup, testImages, evalBatch, probe.images(), pytorchNote));
       stdout().print(report);

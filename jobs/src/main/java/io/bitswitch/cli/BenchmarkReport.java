@@ -58,6 +58,8 @@ final class BenchmarkReport {
     Series plain = results.get(ThroughputBenchmark.PLAIN);
     Series torchJoint = results.get(PyTorchReference.JOINT);
     Series torchFp32 = results.get(PyTorchReference.FP32);
+    Series evaluate = results.get(ThroughputBenchmark.EVALUATE);
+    Series torchEval = results.get(PyTorchReference.EVAL);
     if (train != null && torchJoint != null) {
       out.append(line(train.over(torchJoint, ratio("train / PyTorch joint (image-passes/s)")), "%.2f", ">= 1.0"));
     }
@@ -66,6 +68,9 @@ final class BenchmarkReport {
     }
     if (plain != null && torchFp32 != null) {
       out.append(line(plain.over(torchFp32, ratio("DL4J FP32 / PyTorch FP32 (fwd+bwd)")), "%.2f", ""));
+    }
+    if (evaluate != null && torchEval != null) {
+      out.append(line(evaluate.over(torchEval, ratio("evaluate / PyTorch inference (img/s)")), "%.2f", ">= 1.0"));
     }
     if (torchJoint == null) {
       out.append("(no ratios against PyTorch: its rows were not measured)\n");

@@ -28,8 +28,10 @@ final class PyTorchReference {
    *
    * @param fp32ImagesPerSecond FP32 forward+backward
    * @param jointImagePassesPerSecond the sequential joint step, one pass = one image at one bit-width
+   * @param evalImagesPerSecond inference (eval mode, no gradients) at every bit-width, img/s per bit-width
    */
-  record Result(String torchVersion, double fp32ImagesPerSecond, double jointImagePassesPerSecond) {}
+  record Result(String torchVersion, double fp32ImagesPerSecond, double jointImagePassesPerSecond,
+      double evalImagesPerSecond) {}
 
   private PyTorchReference() {}
 
@@ -58,11 +60,12 @@ final class PyTorchReference {
   }
 
   /** Runs the speed measurement; its progress goes to this process's stderr. */
-  static Result measure(Path script, int threads, int batch, String bits, int steps, int warmup, int repeats)
-      throws IOException, InterruptedException {
+  static Result measure(Path script, int threads, int batch, String bits, int steps, int warmup, int repeats,
+      long evalImages, int evalBatch) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(PYTHON, script.toString(), "speed", "--threads",
         Integer.toString(threads), "--batch", Integer.toString(batch), "--bits", bits, "--steps",
-        Integer.toString(steps), "--warmup", Integer.toString(warmup), "--repeats", Integer.toString(repeats)));
+        Integer.toString(steps), "--warmup", Integer.toString(warmup), "--repeats", Integer.toString(repeats),
+        "--eval-images", Long.toString(evalImages), "--eval-batch", Integer.toString(evalBatch)));
     ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     // One intra-op pool of `threads` threads, as torch.set_num_threads asks; no nested OpenMP pools.
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
@@ -75,18 +78,21 @@ final class PyTorchReference {
         .orElseThrow(() -> new IOException("the PyTorch benchmark printed no result: " + out));
     JsonNode r = new ObjectMapper().readTree(json);
     return new Result(r.path("torch").asText(), r.path("fp32_images_per_second").asDouble(),
-        r.path("joint_image_passes_per_second").asDouble());
+        r.path("joint_image_passes_per_second").asDouble(), r.path("eval_images_per_second").asDouble());
   }
 
   /** Row key: the script's FP32 forward+backward, img/s. */
   static final String FP32 = "pytorch-fp32";
   /** Row key: the script's sequential joint step, image-passes/s. */
   static final String JOINT = "pytorch-joint";
+  /** Row key: the script's inference at every bit-width, img/s per bit-width. */
+  static final String EVAL = "pytorch-eval";
 
   /**
    * The script as one measurement of {@code bitswitch benchmark}'s interleaved rounds: each round is
    * one process with one timed repeat (its own {@code warmup} steps first), reporting FP32
-   * forward+backward (img/s) and the joint step (image-passes/s).
+   * forward+backward (img/s), the joint step (image-passes/s) and inference on the same test images
+   * and batch as the evaluation row (img/s per bit-width).
    */
   static final class Interleaved implements Measurement {
     private final Path script;
@@ -95,29 +101,35 @@ final class PyTorchReference {
     private final String bits;
     private final int steps;
     private final int warmup;
+    private final long evalImages;
+    private final int evalBatch;
     private String torchVersion = "?";
 
-    Interleaved(Path script, int threads, int batch, int[] bits, int steps, int warmup) {
+    Interleaved(Path script, int threads, int batch, int[] bits, int steps, int warmup, long evalImages,
+        int evalBatch) {
       this.script = script;
       this.threads = threads;
       this.batch = batch;
       this.bits = bitsArgument(bits);
       this.steps = steps;
       this.warmup = warmup;
+      this.evalImages = evalImages;
+      this.evalBatch = evalBatch;
     }
 
     @Override
     public List<Row> rows() {
       int passes = bits.split(",").length;
       return List.of(new Row(FP32, "PyTorch FP32 fwd+bwd", "img/s"),
-          new Row(JOINT, "PyTorch joint, sequential (" + passes + " bits)", "image-passes/s"));
+          new Row(JOINT, "PyTorch joint, sequential (" + passes + " bits)", "image-passes/s"),
+          new Row(EVAL, "PyTorch evaluate (each of bits " + bits + ")", "img/s"));
     }
 
     @Override
     public double[] round(int round) throws IOException, InterruptedException {
-      Result r = measure(script, threads, batch, bits, steps, warmup, 1);
+      Result r = measure(script, threads, batch, bits, steps, warmup, 1, evalImages, evalBatch);
       torchVersion = r.torchVersion();
-      return new double[] {r.fp32ImagesPerSecond(), r.jointImagePassesPerSecond()};
+      return new double[] {r.fp32ImagesPerSecond(), r.jointImagePassesPerSecond(), r.evalImagesPerSecond()};
     }
 
     /** The torch version the last round ran with. */

@@ -19,9 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --write} writes the same report after its header.
  */
 class BenchmarkCommandTest {
-  /** A table line: label, median, min-max, unit or target. */
-  private static final Pattern ROW = Pattern.compile("(?m)^(.+?)\\s+(\\d+(?:\\.\\d+)?)\\s+"
-      + "(\\d+(?:\\.\\d+)?)-(\\d+(?:\\.\\d+)?)\\s*(.*)$");
+  /**
+   * A table line: label, median, min-max, unit or target. Horizontal whitespace only, so a line with
+   * an empty last column cannot swallow the next.
+   */
+  private static final Pattern ROW = Pattern.compile("(?m)^(.+?)\\h+(\\d+(?:\\.\\d+)?)\\h+"
+      + "(\\d+(?:\\.\\d+)?)-(\\d+(?:\\.\\d+)?)\\h*(.*)$");
 
   @TempDir Path dir;
 
@@ -49,8 +52,8 @@ class BenchmarkCommandTest {
     String out = run.out();
     for (String row : List.of("plain DL4J FP32 fwd+bwd", "bitswitch train, sequential (2 bits)",
         "PyTorch FP32 fwd+bwd", "PyTorch joint, sequential (2 bits)", "evaluate (Evaluator, each of bits 8,4)",
-        "one Hutchinson probe (sensitivity)", "train / PyTorch joint", "train / DL4J FP32 per image-pass",
-        "DL4J FP32 / PyTorch FP32")) {
+        "PyTorch evaluate (each of bits 8,4)", "one Hutchinson probe (sensitivity)", "train / PyTorch joint",
+        "train / DL4J FP32 per image-pass", "DL4J FP32 / PyTorch FP32", "evaluate / PyTorch inference")) {
       Matcher m = ROW.matcher(out);
       boolean found = false;
       while (m.find()) {

@@ -17,8 +17,9 @@ class PyTorchReferenceTest {
   void measuresTheSameNetworkAndLoopInPyTorch() throws Exception {
     RequiredPackages.require("python3-torch");
     assertNull(PyTorchReference.unavailable(SCRIPT));
-    PyTorchReference.Result r = PyTorchReference.measure(SCRIPT, 1, 16, "8,2", 1, 0, 1);
-    assertTrue(r.fp32ImagesPerSecond() > 0 && r.jointImagePassesPerSecond() > 0, r.toString());
+    PyTorchReference.Result r = PyTorchReference.measure(SCRIPT, 1, 16, "8,2", 1, 0, 1, 40, 20);
+    assertTrue(r.fp32ImagesPerSecond() > 0 && r.jointImagePassesPerSecond() > 0 && r.evalImagesPerSecond() > 0,
+        r.toString());
     assertTrue(r.torchVersion().matches("\\d+\\.\\d+.*"), r.torchVersion());
   }
 
