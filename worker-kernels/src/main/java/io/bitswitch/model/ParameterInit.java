@@ -14,10 +14,28 @@ public enum ParameterInit {
   HE_NORMAL;
 
   /**
-   * Draws the elements of segment {@code s} of θ uniform in ±1/√fanIn ({@link #FAN_IN_UNIFORM});
-   * nothing when {@code s} is null (a layer without bias).
+   * Draws the weights and biases of every layer of {@code plan} but BatchNorm, in layer order, into
+   * θ uniform in ±1/√fan_in ({@link #FAN_IN_UNIFORM}) from {@code seed}.
    */
-  static void drawFanInUniform(float[] theta, ParamLayout.Segment s, long fanIn, java.util.SplittableRandom random) {
+  static void drawFanInUniform(QuantizationPlan plan, ParamLayout layout, float[] theta, long seed) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (QuantizationPlan.LayerInfo l : plan.layers()) {
+      if (l.role() == QuantizationPlan.Role.BATCHNORM) {
+        continue;
+      }
+      long fanIn = l.weightCount() / l.outChannels();
+      ParamLayout.Segment w = layout.find(l.name(), ParamLayout.Kind.WEIGHT, 0);
+      drawFanInUniform(theta, w != null ? w : layout.get(l.name(), ParamLayout.Kind.FLOAT_WEIGHT, 0), fanIn, random);
+      drawFanInUniform(theta, layout.find(l.name(), ParamLayout.Kind.BIAS, 0), fanIn, random);
+    }
+  }
+
+  /**
+   * Draws the elements of segment {@code s} of θ uniform in ±1/√fanIn; nothing when {@code s} is
+   * null (a layer without bias).
+   */
+  private static void drawFanInUniform(float[] theta, ParamLayout.Segment s, long fanIn,
+      java.util.SplittableRandom random) {
     if (s == null) {
       return;
     }

@@ -47,6 +47,8 @@ public final class QuantizedGraph {
   private final List<LayerInfo> quantizedLayers;
   private final int[] bnOwner;
   private final long[] macs;
+  /** The configuration's own initial θ, read right after init: a graph is cached and reused, and load() changes it. */
+  private final float[] configuredInit;
   private DistillationLoss distillationLoss;
   private org.nd4j.linalg.lossfunctions.ILossFunction crossEntropy;
 
@@ -99,6 +101,7 @@ public final class QuantizedGraph {
     }
     InputType outType = types.get(graph.getConfiguration().getNetworkOutputs().get(0));
     this.classes = (int) outType.arrayElementsPerExample();
+    this.configuredInit = readParameters();
   }
 
   /** The layout of θ. */
@@ -226,9 +229,14 @@ public final class QuantizedGraph {
 
   /**
    * θ for a fresh model: DL4J's seeded initial weights, BN sets γ=1, β=0, mean 0, var 1, weight
-   * scales from the weights, activation scales 1 (the trainer sets them from the first batch).
+   * scales from the weights, activation scales 1 (the trainer sets them from the first batch). The
+   * same whatever θ this graph has run with since it was built.
    */
   public float[] initialParameters() {
+    return configuredInit.clone();
+  }
+
+  private float[] readParameters() {
     float[] theta = new float[layout.size()];
     for (Segment s : layout.segments()) {
       switch (s.kind()) {
@@ -250,20 +258,10 @@ public final class QuantizedGraph {
    */
   public float[] initialParameters(ParameterInit init, long seed) {
     float[] theta = initialParameters();
-    if (init == ParameterInit.HE_NORMAL) {
-      return theta;
+    if (init == ParameterInit.FAN_IN_UNIFORM) {
+      ParameterInit.drawFanInUniform(plan, layout, theta, seed);
+      initWeightScales(theta);
     }
-    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-    for (LayerInfo l : plan.layers()) {
-      if (l.role() == Role.BATCHNORM) {
-        continue;
-      }
-      long fanIn = l.weightCount() / l.outChannels();
-      Segment w = layout.find(l.name(), Kind.WEIGHT, 0);
-      ParameterInit.drawFanInUniform(theta, w != null ? w : layout.get(l.name(), Kind.FLOAT_WEIGHT, 0), fanIn, random);
-      ParameterInit.drawFanInUniform(theta, layout.find(l.name(), Kind.BIAS, 0), fanIn, random);
-    }
-    initWeightScales(theta);
     return theta;
   }
 

@@ -218,4 +218,19 @@ class QuantizedGraphTest {
     // He-normal keeps the configuration's own (DL4J) draw.
     assertArrayEquals(g.initialParameters(), g.initialParameters(ParameterInit.HE_NORMAL, 11));
   }
+
+  /**
+   * A graph is cached per thread and serves run after run in one JVM: once it has run with another
+   * θ, a fresh model must still start from the configuration's own initialisation (it used to start
+   * from the weights of whatever ran last).
+   */
+  @Test
+  void initialParametersDoNotDependOnWhatTheGraphRanBefore() {
+    QuantizedGraph g = fmnist(BITS);
+    float[] fresh = g.initialParameters();
+    float[] other = g.initialParameters(ParameterInit.FAN_IN_UNIFORM, 5);
+    g.load(other, BITS[0], true);
+    assertArrayEquals(fresh, g.initialParameters());
+    assertArrayEquals(fresh, fmnist(BITS).initialParameters(), "the same as a newly built graph's");
+  }
 }
