@@ -31,7 +31,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * </pre>
  */
 class ScaleOutMeasurement {
-  private static final String MAIN_CLASS = "io.bitswitch.cli.BitswitchCli";
   /** Training steps per run; the model script drops the first two as warm-up. */
   private static final int STEPS = Integer.getInteger("bitswitch.measure.steps", 12);
   /** Two precisions: two rounds per step, enough rounds without the four-round default's time. */
@@ -51,10 +50,12 @@ class ScaleOutMeasurement {
     RequiredPackages.require("dataset-fashion-mnist");
     Path out = Path.of(System.getProperty("bitswitch.measure.out", "target/scale-out")).toAbsolutePath();
     Files.createDirectories(out);
-    Path sparkJar = Path.of(required("bitswitch.it.spark-jar"));
+    Path sparkJar = Path.of(StandaloneClusterIT.required("bitswitch.it.spark-jar"));
     assertTrue(Files.isRegularFile(sparkJar), sparkJar + " exists (built by the package phase)");
-    List<Path> classpath = LocalSparkCluster.readClasspathFile(Path.of(required("bitswitch.it.classpath-file")));
-    List<String> javaOptions = Arrays.stream(required("bitswitch.it.java-options").trim().split("\\s+")).toList();
+    List<Path> classpath = LocalSparkCluster.readClasspathFile(
+        Path.of(StandaloneClusterIT.required("bitswitch.it.classpath-file")));
+    List<String> javaOptions = Arrays.stream(StandaloneClusterIT.required("bitswitch.it.java-options").trim()
+        .split("\\s+")).toList();
     StringBuilder index = new StringBuilder("label\tmodel\tmaster\texecutors\tpartitions\tbatch\tsteps\tbits\n");
     try (LocalSparkCluster cluster = new LocalSparkCluster(out.resolve("cluster"), classpath, javaOptions)) {
       cluster.start(2, 1, "3g", Duration.ofSeconds(60));
@@ -95,7 +96,7 @@ class ScaleOutMeasurement {
   private static List<String> submitArgs(Run run, Path sparkJar, List<String> javaOptions, Path events,
       String... command) {
     List<String> args = new ArrayList<>(List.of("--master", run.master(), "--deploy-mode", "client",
-        "--class", MAIN_CLASS,
+        "--class", StandaloneClusterIT.MAIN_CLASS,
         "--conf", "spark.eventLog.enabled=true",
         "--conf", "spark.eventLog.dir=" + events.toUri(),
         "--conf", "spark.eventLog.compress=false",
@@ -116,12 +117,5 @@ class ScaleOutMeasurement {
     args.add(sparkJar.toString());
     args.addAll(List.of(command));
     return args;
-  }
-
-  private static String required(String property) {
-    String value = System.getProperty(property);
-    assertTrue(value != null && !value.isBlank(), () -> "system property " + property
-        + " (set by maven-failsafe-plugin in jobs/pom.xml; run with mvn verify)");
-    return value;
   }
 }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("cluster")
 class StandaloneClusterIT {
-  private static final String MAIN_CLASS = "io.bitswitch.cli.BitswitchCli";
+  static final String MAIN_CLASS = "io.bitswitch.cli.BitswitchCli";
   private static final Duration CLUSTER_START = Duration.ofSeconds(60);
   /** Generous: two cores, shared with whatever else the machine runs. */
   private static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(15);
@@ -242,7 +242,8 @@ class StandaloneClusterIT {
         || j.startsWith("deeplearning4j-")), () -> "no bitswitch or DL4J jar among Spark's: " + jars);
   }
 
-  private static String required(String property) {
+  /** A system property maven-failsafe-plugin sets (jobs/pom.xml); fails the test when it is missing. */
+  static String required(String property) {
     String value = System.getProperty(property);
     assertTrue(value != null && !value.isBlank(), () -> "system property " + property
         + " (set by maven-failsafe-plugin in jobs/pom.xml; run with mvn verify)");
