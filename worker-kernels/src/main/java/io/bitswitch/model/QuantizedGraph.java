@@ -63,6 +63,7 @@ public final class QuantizedGraph {
     this.inputShape = inputShape.clone();
     this.graph = new ComputationGraph(plan.configuration().clone());
     this.graph.init();
+    LayerHelpers.install(graph);
     this.h = layout.highest();
     Map<String, InputType> types = plan.configuration()
         .getLayerActivationTypes(InputType.convolutional(inputShape[1], inputShape[2], inputShape[0]));

@@ -1,0 +1,106 @@
+package io.bitswitch.model;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Max-pooling's backward pass in Java for non-overlapping windows (kernel = stride, no padding,
+ * no dilation, NCHW float), in place of DL4J's oneDNN helper ({@link MKLDNNSubsamplingHelper}),
+ * whose {@code maxpool2d_bp} was about a twelfth of the executors' busy time
+ * (docs/PERFORMANCE.md, optimisation 4). Each window's gradient goes to its largest input, the
+ * first in row-major order among equal ones (any such choice is a subgradient; after a ReLU the
+ * ties are zeros, whose gradient the ReLU drops). Other pooling goes to DL4J's helper unchanged;
+ * DL4J 1.0.0-M2.1's forward pass never calls a helper. Installed by {@link LayerHelpers}.
+ */
+final class MaxPoolingHelper implements SubsamplingHelper {
+  private final MKLDNNSubsamplingHelper oneDnn;
+  /** Per-layer buffers of the input, the output gradient and the input gradient. */
+  private float[] xs;
+  private float[] dys;
+  private float[] dxs;
+
+  MaxPoolingHelper(DataType dataType) {
+    this.oneDnn = new MKLDNNSubsamplingHelper(dataType);
+  }
+
+  @Override
+  public boolean checkSupported() {
+    return oneDnn.checkSupported();
+  }
+
+  @Override
+  public Map<String, Long> helperMemoryUse() {
+    return oneDnn.helperMemoryUse();
+  }
+
+  @Override
+  public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
+      PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
+      LayerWorkspaceMgr workspaceMgr) {
+    return oneDnn.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation, format,
+        workspaceMgr);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, int[] kernel, int[] strides,
+      int[] pad, PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
+      LayerWorkspaceMgr workspaceMgr) {
+    boolean windowsTile = poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
+        && input.dataType() == DataType.FLOAT && Arrays.equals(kernel, strides) && pad[0] == 0 && pad[1] == 0
+        && dilation[0] == 1 && dilation[1] == 1 && input.size(2) % kernel[0] == 0 && input.size(3) % kernel[1] == 0
+        && epsilon.size(2) == input.size(2) / kernel[0] && epsilon.size(3) == input.size(3) / kernel[1];
+    if (!windowsTile) {
+      return oneDnn.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
+          format, workspaceMgr);
+    }
+    xs = NdArrays.toFloats(input, 'c', xs);
+    dys = NdArrays.toFloats(epsilon, 'c', dys);
+    dxs = dxs != null && dxs.length == xs.length ? dxs : new float[xs.length];
+    backward(xs, dys, (int) (input.size(0) * input.size(1)), (int) input.size(2), (int) input.size(3), kernel[0],
+        kernel[1], dxs);
+    INDArray dx = NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape()), dxs);
+    return new Pair<>(new DefaultGradient(), dx);
+  }
+
+  /**
+   * The input gradient of max pooling over {@code planes} row-major h×w planes in kh×kw tiles:
+   * {@code dx} is zero except at each tile's first largest input, which gets the tile's {@code dy}.
+   */
+  static void backward(float[] x, float[] dy, int planes, int h, int w, int kh, int kw, float[] dx) {
+    Arrays.fill(dx, 0f);
+    int oh = h / kh;
+    int ow = w / kw;
+    for (int p = 0; p < planes; p++) {
+      int plane = p * h * w;
+      int out = p * oh * ow;
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int best = plane + i * kh * w + j * kw;
+          float max = x[best];
+          for (int a = 0; a < kh; a++) {
+            for (int b = 0; b < kw; b++) {
+              int k = plane + (i * kh + a) * w + j * kw + b;
+              if (x[k] > max) {
+                max = x[k];
+                best = k;
+              }
+            }
+          }
+          dx[best] = dy[out + i * ow + j];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package io.bitswitch.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import java.lang.reflect.Field;
+import java.util.Random;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class LayerHelpersTest {
+
+  private static float[] gaussian(int n, long seed, double mean, double std) {
+    Random r = new Random(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) (mean + std * r.nextGaussian());
+    }
+    return x;
+  }
+
+  @Test
+  void statisticsAreTheBatchMeanAndPopulationVarianceOfEachChannel() {
+    // 13 positions: one full group of eight and a tail of five per block.
+    int n = 5, channels = 3, spatial = 13;
+    float[] x = gaussian(n * channels * spatial, 1, 3.0, 0.5);
+    float[] mean = new float[channels];
+    float[] var = new float[channels];
+    BatchNormHelper.statistics(x, n, channels, spatial, mean, var);
+    for (int c = 0; c < channels; c++) {
+      double s = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < spatial; j++) {
+          s += x[(i * channels + c) * spatial + j];
+        }
+      }
+      double m = s / (n * spatial);
+      double ss = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < spatial; j++) {
+          double d = x[(i * channels + c) * spatial + j] - m;
+          ss += d * d;
+        }
+      }
+      assertEquals(m, mean[c], 1e-6 * Math.abs(m));
+      assertEquals(ss / (n * spatial), var[c], 1e-5 * ss / (n * spatial));
+    }
+  }
+
+  /** L = Σ w·BN(x) for fixed random w, in double: its gradients are what backward must give for dy = w. */
+  private static double loss(float[] x, float[] w, float[] gamma, float[] beta, int n, int channels, int spatial,
+      double eps) {
+    double loss = 0;
+    for (int c = 0; c < channels; c++) {
+      double s = 0;
+      double ss = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < spatial; j++) {
+          s += x[(i * channels + c) * spatial + j];
+        }
+      }
+      double m = s / (n * spatial);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < spatial; j++) {
+          double d = x[(i * channels + c) * spatial + j] - m;
+          ss += d * d;
+        }
+      }
+      double invStd = 1 / Math.sqrt(ss / (n * spatial) + eps);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < spatial; j++) {
+          int k = (i * channels + c) * spatial + j;
+          loss += w[k] * (gamma[c] * (x[k] - m) * invStd + beta[c]);
+        }
+      }
+    }
+    return loss;
+  }
+
+  @Test
+  void backwardMatchesFiniteDifferences() {
+    int n = 3, channels = 2, spatial = 11;
+    int len = n * channels * spatial;
+    float[] x = gaussian(len, 2, 0.5, 1.0);
+    float[] w = gaussian(len, 3, 0.0, 1.0);
+    float[] gamma = {1.3f, 0.7f};
+    float[] beta = {0.1f, -0.2f};
+    float eps = 1e-5f;
+    float[] mean = new float[channels];
+    float[] var = new float[channels];
+    BatchNormHelper.statistics(x, n, channels, spatial, mean, var);
+    float[] dx = new float[len];
+    float[] dGamma = new float[channels];
+    float[] dBeta = new float[channels];
+    BatchNormHelper.backward(x, w, n, channels, spatial, mean, var, gamma, eps, dx, dGamma, dBeta);
+    double h = 1e-2;
+    for (int k = 0; k < len; k++) {
+      float[] plus = x.clone();
+      float[] minus = x.clone();
+      plus[k] += (float) h;
+      minus[k] -= (float) h;
+      double fd = (loss(plus, w, gamma, beta, n, channels, spatial, eps)
+          - loss(minus, w, gamma, beta, n, channels, spatial, eps)) / ((plus[k] - minus[k]));
+      assertEquals(fd, dx[k], 2e-3 * Math.max(1, Math.abs(fd)), "dx[" + k + "]");
+    }
+    for (int c = 0; c < channels; c++) {
+      float[] g2 = gamma.clone();
+      g2[c] += 1f;
+      double dg = loss(x, w, g2, beta, n, channels, spatial, eps) - loss(x, w, gamma, beta, n, channels, spatial, eps);
+      float[] b2 = beta.clone();
+      b2[c] += 1f;
+      double db = loss(x, w, gamma, b2, n, channels, spatial, eps) - loss(x, w, gamma, beta, n, channels, spatial, eps);
+      assertEquals(dg, dGamma[c], 1e-4 * Math.max(1, Math.abs(dg)));
+      assertEquals(db, dBeta[c], 1e-4 * Math.max(1, Math.abs(db)));
+    }
+  }
+
+  private static ComputationGraph fmnist(boolean install) {
+    ComputationGraph g = new ComputationGraph(Architectures.fmnistCnn(1, 28, 28, 10, 5));
+    g.init();
+    if (install) {
+      assertEquals(6, LayerHelpers.install(g), "one helper per BatchNorm and pooling layer");
+    }
+    return g;
+  }
+
+  private static Gradient pass(ComputationGraph g, INDArray x, INDArray y) {
+    g.setInputs(x);
+    g.setLabels(y);
+    g.computeGradientAndScore();
+    return g.gradient();
+  }
+
+  @Test
+  void aTrainingPassGivesDl4jsScoreGradientsAndBatchStatistics() throws Exception {
+    ComputationGraph dl4j = fmnist(false);
+    ComputationGraph own = fmnist(true);
+    assertInstanceOf(BatchNormHelper.class, ((BatchNormalization) own.getLayer("bn2")).getHelper());
+    assertInstanceOf(MaxPoolingHelper.class, ((SubsamplingLayer) own.getLayer("pool1")).getHelper());
+    own.setParams(dl4j.params().dup());
+    int n = 16;
+    INDArray x = Nd4j.create(gaussian(n * 28 * 28, 4, 0.3, 1.0), new long[] {n, 1, 28, 28}, 'c');
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
+    for (int i = 0; i < n; i++) {
+      y.putScalar(i, i % 10, 1f);
+    }
+    INDArray expected = pass(dl4j, x, y).gradient().dup();
+    double expectedScore = dl4j.score();
+    INDArray actual = pass(own, x, y).gradient().dup();
+    assertEquals(expectedScore, own.score(), 1e-5 * expectedScore);
+    float[] e = expected.toFloatVector();
+    float[] a = actual.toFloatVector();
+    double scale = 0;
+    for (float v : e) {
+      scale = Math.max(scale, Math.abs(v));
+    }
+    for (int i = 0; i < e.length; i++) {
+      // Every entry, including the BatchNorm mean/var "gradients" that carry the batch statistics.
+      assertEquals(e[i], a[i], 1e-4 * scale, "gradient entry " + i);
+    }
+    // Deterministic: the same pass again gives the same floats.
+    assertArrayEquals(a, pass(own, x, y).gradient().toFloatVector());
+    // Inference still goes to DL4J's helper: the same outputs exactly.
+    assertArrayEquals(NdArrays.toFloats(dl4j.outputSingle(false, x)), NdArrays.toFloats(own.outputSingle(false, x)));
+    // DL4J falls back to its own code silently when a helper throws: none may have.
+    for (org.deeplearning4j.nn.api.Layer layer : own.getLayers()) {
+      for (Class<?> c = layer.getClass(); c != Object.class; c = c.getSuperclass()) {
+        for (Field f : c.getDeclaredFields()) {
+          if (f.getName().equals("helperCountFail")) {
+            f.setAccessible(true);
+            assertEquals(0, f.getInt(layer), layer.getConfig().getLayerName() + " fell back to DL4J's code");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void maxPoolingBackwardSendsEachTilesGradientToItsFirstLargestInput() {
+    int planes = 3, h = 4, w = 6, kh = 2, kw = 3;
+    float[] x = gaussian(planes * h * w, 5, 0, 1);
+    // Ties: a tile of zeros (as after a ReLU) and a tile whose maximum appears twice.
+    for (int a = 0; a < 2; a++) {
+      for (int b = 0; b < 3; b++) {
+        x[a * w + b] = 0f;
+      }
+    }
+    x[h * w + 3] = 5f;
+    x[h * w + w + 5] = 5f;
+    float[] dy = gaussian(planes * (h / kh) * (w / kw), 6, 0, 1);
+    float[] dx = new float[x.length];
+    java.util.Arrays.fill(dx, Float.NaN); // must be overwritten everywhere
+    MaxPoolingHelper.backward(x, dy, planes, h, w, kh, kw, dx);
+    float[] expected = new float[x.length];
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < h / kh; i++) {
+        for (int j = 0; j < w / kw; j++) {
+          int best = -1;
+          for (int a = 0; a < kh; a++) {
+            for (int b = 0; b < kw; b++) {
+              int k = p * h * w + (i * kh + a) * w + j * kw + b;
+              if (best < 0 || x[k] > x[best]) {
+                best = k;
+              }
+            }
+          }
+          expected[best] = dy[(p * (h / kh) + i) * (w / kw) + j];
+        }
+      }
+    }
+    assertArrayEquals(expected, dx);
+    assertEquals(dy[0], dx[0], "an all-zero tile sends its gradient to its first element");
+    assertEquals(dy[(h / kh) * (w / kw) + 1], dx[h * w + 3], "of two equal maxima the first gets the gradient");
+    assertEquals(0f, dx[h * w + w + 5]);
+  }
+}
