@@ -192,35 +192,45 @@ final class BatchNormHelper implements BatchNormalizationHelper {
    * Over the block [from, from + length): Σ x ({@code SUM}), Σ (x − m)² ({@code SQUARED_DEVIATION})
    * or Σ y·(x − m) ({@code PRODUCT_WITH_DEVIATION}). Lane j (0..7) sums in float the terms at offsets
    * ≡ j mod 8 of the full groups of eight; the lanes in order, then the remaining terms, are added
-   * in double. Eight independent float chains run about as fast as the JIT's loop allows and keep
-   * each float sum short (a block is one example's channel).
+   * in double. Eight independent float chains keep the loop fast and each float sum short (a block
+   * is one example's channel). One loop per kind, so the JIT sees straight-line code.
    */
   static double laneSum(float[] x, float[] y, int from, int length, float m, int kind) {
-    float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
+    int full = from + (length / LANES) * LANES;
     int i = from;
-    int end = from + length;
-    for (int full = from + (length / LANES) * LANES; i < full; i += LANES) {
-      l0 += term(x, y, i, m, kind);
-      l1 += term(x, y, i + 1, m, kind);
-      l2 += term(x, y, i + 2, m, kind);
-      l3 += term(x, y, i + 3, m, kind);
-      l4 += term(x, y, i + 4, m, kind);
-      l5 += term(x, y, i + 5, m, kind);
-      l6 += term(x, y, i + 6, m, kind);
-      l7 += term(x, y, i + 7, m, kind);
+    float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
+    switch (kind) {
+      case SUM -> {
+        for (; i < full; i += LANES) {
+          l0 += x[i]; l1 += x[i + 1]; l2 += x[i + 2]; l3 += x[i + 3];
+          l4 += x[i + 4]; l5 += x[i + 5]; l6 += x[i + 6]; l7 += x[i + 7];
+        }
+      }
+      case SQUARED_DEVIATION -> {
+        for (; i < full; i += LANES) {
+          float d0 = x[i] - m, d1 = x[i + 1] - m, d2 = x[i + 2] - m, d3 = x[i + 3] - m;
+          float d4 = x[i + 4] - m, d5 = x[i + 5] - m, d6 = x[i + 6] - m, d7 = x[i + 7] - m;
+          l0 += d0 * d0; l1 += d1 * d1; l2 += d2 * d2; l3 += d3 * d3;
+          l4 += d4 * d4; l5 += d5 * d5; l6 += d6 * d6; l7 += d7 * d7;
+        }
+      }
+      default -> {
+        for (; i < full; i += LANES) {
+          l0 += y[i] * (x[i] - m); l1 += y[i + 1] * (x[i + 1] - m);
+          l2 += y[i + 2] * (x[i + 2] - m); l3 += y[i + 3] * (x[i + 3] - m);
+          l4 += y[i + 4] * (x[i + 4] - m); l5 += y[i + 5] * (x[i + 5] - m);
+          l6 += y[i + 6] * (x[i + 6] - m); l7 += y[i + 7] * (x[i + 7] - m);
+        }
+      }
     }
     double s = (double) l0 + l1 + l2 + l3 + l4 + l5 + l6 + l7;
-    for (; i < end; i++) {
-      s += term(x, y, i, m, kind);
+    for (int end = from + length; i < end; i++) {
+      s += switch (kind) {
+        case SUM -> x[i];
+        case SQUARED_DEVIATION -> (x[i] - m) * (x[i] - m);
+        default -> y[i] * (x[i] - m);
+      };
     }
     return s;
-  }
-
-  private static float term(float[] x, float[] y, int i, float m, int kind) {
-    return switch (kind) {
-      case SUM -> x[i];
-      case SQUARED_DEVIATION -> (x[i] - m) * (x[i] - m);
-      default -> y[i] * (x[i] - m);
-    };
   }
 }
