@@ -3,16 +3,20 @@ package io.bitswitch.model;
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 
 /**
- * Puts this project's layer helpers ({@link BatchNormHelper}, {@link MaxPoolingHelper}) on a DL4J
- * graph's layers in place of DL4J's oneDNN helpers. DL4J picks a layer's helper by class name when
- * the layer is built and offers no setter, so the helper field is set by reflection; a layer that
- * got no oneDNN helper (oneDNN off, or a data type it does not take) keeps DL4J's built-in code.
+ * Puts this project's layer code on a DL4J graph: {@link BatchNormHelper} on BatchNorm layers and,
+ * for max pooling, {@link MaxPoolingLayer} with {@link MaxPoolingHelper} in place of DL4J's
+ * subsampling layer (docs/PERFORMANCE.md, optimisation 4). DL4J picks a layer's helper by class name
+ * when the layer is built and offers no setter, so the helper field is set by reflection; a layer
+ * that got no oneDNN helper (oneDNN off, or a data type it does not take) keeps DL4J's built-in
+ * code.
  * A helper that throws would make DL4J fall back to its built-in code silently, so the tests check
  * that the layers' failure counts stay zero.
  */
@@ -26,12 +30,25 @@ final class LayerHelpers {
   static int install(ComputationGraph graph) {
     int installed = 0;
     try {
-      for (Layer layer : graph.getLayers()) {
+      for (GraphVertex vertex : graph.getVertices()) {
+        Layer layer = vertex.hasLayer() ? vertex.getLayer() : null;
         if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof MKLDNNBatchNormHelper) {
           BATCH_NORM_HELPER.set(bn, new BatchNormHelper(bn.getParam("gamma").dataType()));
           installed++;
-        } else if (layer instanceof SubsamplingLayer pool && pool.getHelper() instanceof MKLDNNSubsamplingHelper) {
-          SUBSAMPLING_HELPER.set(pool, new MaxPoolingHelper(pool.getDataType()));
+        } else if (layer != null && layer.getClass() == SubsamplingLayer.class
+            && ((SubsamplingLayer) layer).getHelper() instanceof MKLDNNSubsamplingHelper) {
+          SubsamplingLayer pool = (SubsamplingLayer) layer;
+          MaxPoolingLayer replacement = new MaxPoolingLayer(pool.conf(), pool.getDataType());
+          replacement.setIndex(pool.getIndex());
+          replacement.setListeners(pool.getListeners());
+          SUBSAMPLING_HELPER.set(replacement, new MaxPoolingHelper(pool.getDataType()));
+          ((LayerVertex) vertex).setLayer(replacement);
+          Layer[] layers = graph.getLayers(); // the graph's own array
+          for (int i = 0; i < layers.length; i++) {
+            if (layers[i] == pool) {
+              layers[i] = replacement;
+            }
+          }
           installed++;
         }
       }

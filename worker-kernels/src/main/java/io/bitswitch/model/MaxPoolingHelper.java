@@ -22,7 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (docs/PERFORMANCE.md, optimisation 4). Each window's gradient goes to its largest input, the
  * first in row-major order among equal ones (any such choice is a subgradient; after a ReLU the
  * ties are zeros, whose gradient the ReLU drops). Other pooling goes to DL4J's helper unchanged;
- * DL4J 1.0.0-M2.1's forward pass never calls a helper. Installed by {@link LayerHelpers}.
+ * DL4J 1.0.0-M2.1's forward pass never calls a helper: {@link MaxPoolingLayer} does it. Installed by
+ * {@link LayerHelpers}.
  */
 final class MaxPoolingHelper implements SubsamplingHelper {
   private final MKLDNNSubsamplingHelper oneDnn;
@@ -57,9 +58,7 @@ final class MaxPoolingHelper implements SubsamplingHelper {
   public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, int[] kernel, int[] strides,
       int[] pad, PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
-    boolean windowsTile = poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
-        && input.dataType() == DataType.FLOAT && Arrays.equals(kernel, strides) && pad[0] == 0 && pad[1] == 0
-        && dilation[0] == 1 && dilation[1] == 1 && input.size(2) % kernel[0] == 0 && input.size(3) % kernel[1] == 0
+    boolean windowsTile = pad[0] == 0 && pad[1] == 0 && tiles(input, poolingType, kernel, strides, dilation, format)
         && epsilon.size(2) == input.size(2) / kernel[0] && epsilon.size(3) == input.size(3) / kernel[1];
     if (!windowsTile) {
       return oneDnn.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
@@ -72,6 +71,40 @@ final class MaxPoolingHelper implements SubsamplingHelper {
         kernel[1], dxs);
     INDArray dx = NdArrays.put(workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape()), dxs);
     return new Pair<>(new DefaultGradient(), dx);
+  }
+
+  /**
+   * Whether max pooling of {@code input} is the case done here: kernel = stride tiles that divide
+   * the float NCHW input exactly, no dilation (the caller checks that there is no padding).
+   */
+  static boolean tiles(INDArray input, PoolingType poolingType, int[] kernel, int[] strides, int[] dilation,
+      CNN2DFormat format) {
+    return poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
+        && input.dataType() == DataType.FLOAT && Arrays.equals(kernel, strides) && dilation[0] == 1
+        && dilation[1] == 1 && input.size(2) % kernel[0] == 0 && input.size(3) % kernel[1] == 0;
+  }
+
+  /** Max pooling of {@code planes} row-major h×w planes in kh×kw tiles into {@code y}. */
+  static void forward(float[] x, int planes, int h, int w, int kh, int kw, float[] y) {
+    int oh = h / kh;
+    int ow = w / kw;
+    for (int p = 0; p < planes; p++) {
+      int plane = p * h * w;
+      int out = p * oh * ow;
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int first = plane + i * kh * w + j * kw;
+          float max = x[first];
+          for (int a = 0; a < kh; a++) {
+            for (int b = 0; b < kw; b++) {
+              // Math.max, not a comparison: branch-free, and NaN-propagating like libnd4j's op.
+              max = Math.max(max, x[first + a * w + b]);
+            }
+          }
+          y[out + i * ow + j] = max;
+        }
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.bitswitch.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.util.Random;
@@ -143,6 +144,8 @@ class LayerHelpersTest {
     ComputationGraph dl4j = fmnist(false);
     ComputationGraph own = fmnist(true);
     assertInstanceOf(BatchNormHelper.class, ((BatchNormalization) own.getLayer("bn2")).getHelper());
+    assertInstanceOf(MaxPoolingLayer.class, own.getLayer("pool1"));
+    assertTrue(java.util.Arrays.asList(own.getLayers()).contains(own.getLayer("pool2")), "replaced in the layer array too");
     assertInstanceOf(MaxPoolingHelper.class, ((SubsamplingLayer) own.getLayer("pool1")).getHelper());
     own.setParams(dl4j.params().dup());
     int n = 16;
@@ -177,6 +180,27 @@ class LayerHelpersTest {
             f.setAccessible(true);
             assertEquals(0, f.getInt(layer), layer.getConfig().getLayerName() + " fell back to DL4J's code");
           }
+        }
+      }
+    }
+  }
+
+  @Test
+  void maxPoolingForwardTakesEachTilesLargestInput() {
+    int planes = 2, h = 6, w = 4, kh = 3, kw = 2;
+    float[] x = gaussian(planes * h * w, 7, 0, 1);
+    float[] y = new float[planes * (h / kh) * (w / kw)];
+    MaxPoolingHelper.forward(x, planes, h, w, kh, kw, y);
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < h / kh; i++) {
+        for (int j = 0; j < w / kw; j++) {
+          float max = Float.NEGATIVE_INFINITY;
+          for (int a = 0; a < kh; a++) {
+            for (int b = 0; b < kw; b++) {
+              max = Math.max(max, x[p * h * w + (i * kh + a) * w + j * kw + b]);
+            }
+          }
+          assertEquals(max, y[(p * (h / kh) + i) * (w / kw) + j]);
         }
       }
     }
