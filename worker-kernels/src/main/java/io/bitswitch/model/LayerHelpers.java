@@ -2,6 +2,7 @@ package io.bitswitch.model;
 
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
@@ -13,7 +14,8 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 /**
  * Puts this project's layer code on a DL4J graph: {@link BatchNormHelper} on BatchNorm layers and,
  * for max pooling, {@link MaxPoolingLayer} with {@link MaxPoolingHelper} in place of DL4J's
- * subsampling layer (docs/PERFORMANCE.md, optimisation 4). DL4J picks a layer's helper by class name
+ * subsampling layer, and {@link ReluLayer} in place of a plain ReLU activation layer
+ * (docs/PERFORMANCE.md, optimisation 4). DL4J picks a layer's helper by class name
  * when the layer is built and offers no setter, so the helper field is set by reflection; a layer
  * that got no oneDNN helper (oneDNN off, or a data type it does not take) keeps DL4J's built-in
  * code.
@@ -39,16 +41,14 @@ final class LayerHelpers {
             && ((SubsamplingLayer) layer).getHelper() instanceof MKLDNNSubsamplingHelper) {
           SubsamplingLayer pool = (SubsamplingLayer) layer;
           MaxPoolingLayer replacement = new MaxPoolingLayer(pool.conf(), pool.getDataType());
-          replacement.setIndex(pool.getIndex());
-          replacement.setListeners(pool.getListeners());
           SUBSAMPLING_HELPER.set(replacement, new MaxPoolingHelper(pool.getDataType()));
-          ((LayerVertex) vertex).setLayer(replacement);
-          Layer[] layers = graph.getLayers(); // the graph's own array
-          for (int i = 0; i < layers.length; i++) {
-            if (layers[i] == pool) {
-              layers[i] = replacement;
-            }
-          }
+          replace(graph, (LayerVertex) vertex, pool, replacement);
+          installed++;
+        } else if (layer != null && layer.getClass() == ActivationLayer.class
+            && ReluLayer.isPlainRelu(((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer())
+                .getActivationFn())) {
+          ReluLayer replacement = new ReluLayer(layer.conf(), ((ActivationLayer) layer).getDataType());
+          replace(graph, (LayerVertex) vertex, layer, replacement);
           installed++;
         }
       }
@@ -56,6 +56,19 @@ final class LayerHelpers {
       throw new IllegalStateException("cannot set a DL4J layer helper", e);
     }
     return installed;
+  }
+
+  /** Puts {@code replacement} where {@code layer} was: in its vertex and in the graph's layer array. */
+  private static void replace(ComputationGraph graph, LayerVertex vertex, Layer layer, Layer replacement) {
+    replacement.setIndex(layer.getIndex());
+    replacement.setListeners(layer.getListeners());
+    vertex.setLayer(replacement);
+    Layer[] layers = graph.getLayers(); // the graph's own array
+    for (int i = 0; i < layers.length; i++) {
+      if (layers[i] == layer) {
+        layers[i] = replacement;
+      }
+    }
   }
 
   private static Field field(Class<?> layerClass) {

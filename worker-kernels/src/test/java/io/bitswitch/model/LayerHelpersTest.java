@@ -127,7 +127,7 @@ class LayerHelpersTest {
     ComputationGraph g = new ComputationGraph(Architectures.fmnistCnn(1, 28, 28, 10, 5));
     g.init();
     if (install) {
-      assertEquals(6, LayerHelpers.install(g), "one helper per BatchNorm and pooling layer");
+      assertEquals(10, LayerHelpers.install(g), "BatchNorm, pooling and ReLU layers");
     }
     return g;
   }
@@ -145,6 +145,7 @@ class LayerHelpersTest {
     ComputationGraph own = fmnist(true);
     assertInstanceOf(BatchNormHelper.class, ((BatchNormalization) own.getLayer("bn2")).getHelper());
     assertInstanceOf(MaxPoolingLayer.class, own.getLayer("pool1"));
+    assertInstanceOf(ReluLayer.class, own.getLayer("relu3"));
     assertTrue(java.util.Arrays.asList(own.getLayers()).contains(own.getLayer("pool2")), "replaced in the layer array too");
     assertInstanceOf(MaxPoolingHelper.class, ((SubsamplingLayer) own.getLayer("pool1")).getHelper());
     own.setParams(dl4j.params().dup());
