@@ -5,6 +5,7 @@ import io.bitswitch.data.Shard;
 import io.bitswitch.data.Split;
 import io.bitswitch.evaluate.Evaluator;
 import io.bitswitch.model.Architectures;
+import io.bitswitch.model.LayerHelpers;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.progress.StepRecord;
 import io.bitswitch.quant.BitWidthSet;
@@ -30,6 +31,11 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ThroughputBenchmark {
   /** Row key: plain DL4J FP32 forward+backward, img/s over all threads. */
   public static final String PLAIN = "dl4j-fp32";
+  /**
+   * Row key: the same network and passes with bitswitch's layer code ({@link LayerHelpers}), as
+   * {@code train} runs its layers: what {@code train}'s quantisation overhead is measured against.
+   */
+  public static final String PLAIN_LAYERS = "dl4j-fp32-layers";
   /** Row key: {@code train}'s joint step, image-passes/s. */
   public static final String TRAIN = "train";
   /** Row key: {@link Evaluator}, test images per second per bit-width. */
@@ -38,9 +44,10 @@ public final class ThroughputBenchmark {
   private ThroughputBenchmark() {}
 
   /**
-   * Plain DL4J FP32 forward+backward on one fixed batch per thread: each round builds the networks,
-   * runs {@code warmup} unmeasured and {@code steps} timed passes on every thread at once and
-   * reports the threads' summed img/s.
+   * Plain DL4J FP32 forward+backward on one fixed batch per thread, on DL4J's own layer code and
+   * then on bitswitch's ({@link #PLAIN_LAYERS}): each round builds the networks, runs
+   * {@code warmup} unmeasured and {@code steps} timed passes of each on every thread at once and
+   * reports the threads' summed img/s of both.
    *
    * @param threads cores (= Spark partitions of the other measurements)
    * @param batchSize global batch; each thread takes batchSize/threads
@@ -58,39 +65,47 @@ public final class ThroughputBenchmark {
       y[i * classes + shard.labels()[i]] = 1f;
     }
     Row row = new Row(PLAIN, "plain DL4J FP32 fwd+bwd", "img/s");
+    Row withLayers = new Row(PLAIN_LAYERS, "DL4J FP32 fwd+bwd, bitswitch layer code", "img/s");
     return new Measurement() {
       @Override
       public List<Row> rows() {
-        return List.of(row);
+        return List.of(row, withLayers);
+      }
+
+      /** img/s of one thread's timed passes, on DL4J's own layer code or on bitswitch's. */
+      private double passes(boolean layerHelpers) {
+        ComputationGraph g = new ComputationGraph(Architectures.fmnistCnn(shape[0], shape[1], shape[2], classes, 1));
+        g.init();
+        if (layerHelpers) {
+          LayerHelpers.install(g);
+        }
+        g.setInputs(Nd4j.create(x, new long[] {perThread, shape[0], shape[1], shape[2]}, 'c'));
+        g.setLabels(Nd4j.create(y, new long[] {perThread, classes}, 'c'));
+        for (int i = 0; i < warmup; i++) {
+          g.computeGradientAndScore();
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+          g.computeGradientAndScore();
+        }
+        return (double) steps * perThread / ((System.nanoTime() - t0) / 1e9);
       }
 
       @Override
       public double[] round(int round) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-          List<Future<Double>> runs = new ArrayList<>();
+          List<Future<double[]>> runs = new ArrayList<>();
           for (int t = 0; t < threads; t++) {
-            runs.add(pool.submit(() -> {
-              ComputationGraph g = new ComputationGraph(Architectures.fmnistCnn(shape[0], shape[1], shape[2],
-                  classes, 1));
-              g.init();
-              g.setInputs(Nd4j.create(x, new long[] {perThread, shape[0], shape[1], shape[2]}, 'c'));
-              g.setLabels(Nd4j.create(y, new long[] {perThread, classes}, 'c'));
-              for (int i = 0; i < warmup; i++) {
-                g.computeGradientAndScore();
-              }
-              long t0 = System.nanoTime();
-              for (int i = 0; i < steps; i++) {
-                g.computeGradientAndScore();
-              }
-              return (double) steps * perThread / ((System.nanoTime() - t0) / 1e9);
-            }));
+            runs.add(pool.submit(() -> new double[] {passes(false), passes(true)}));
           }
-          double plain = 0;
-          for (Future<Double> f : runs) {
-            plain += f.get();
+          double[] sums = new double[2];
+          for (Future<double[]> f : runs) {
+            double[] r = f.get();
+            sums[0] += r[0];
+            sums[1] += r[1];
           }
-          return new double[] {plain};
+          return sums;
         } finally {
           pool.shutdown();
         }

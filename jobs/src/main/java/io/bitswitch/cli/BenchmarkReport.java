@@ -56,6 +56,7 @@ final class BenchmarkReport {
     out.append(String.format(Locale.ROOT, FORMAT, "", "median", "min-max", "target"));
     Series train = results.get(ThroughputBenchmark.TRAIN);
     Series plain = results.get(ThroughputBenchmark.PLAIN);
+    Series plainLayers = results.get(ThroughputBenchmark.PLAIN_LAYERS);
     Series torchJoint = results.get(PyTorchReference.JOINT);
     Series torchFp32 = results.get(PyTorchReference.FP32);
     Series evaluate = results.get(ThroughputBenchmark.EVALUATE);
@@ -65,6 +66,12 @@ final class BenchmarkReport {
     }
     if (train != null && plain != null) {
       out.append(line(train.over(plain, ratio("train / DL4J FP32 per image-pass")), "%.2f", ">= 0.85"));
+    }
+    if (train != null && plainLayers != null) {
+      out.append(line(train.over(plainLayers, ratio("train / DL4J FP32 with bitswitch layers")), "%.2f", ""));
+    }
+    if (plainLayers != null && plain != null) {
+      out.append(line(plainLayers.over(plain, ratio("bitswitch layer code / DL4J's (FP32)")), "%.2f", ""));
     }
     if (plain != null && torchFp32 != null) {
       out.append(line(plain.over(torchFp32, ratio("DL4J FP32 / PyTorch FP32 (fwd+bwd)")), "%.2f", ""));
@@ -98,6 +105,9 @@ final class BenchmarkReport {
         + "(%d threads or partitions, batch %d each); evaluation and the probe: one call each, with one unmeasured "
         + "call (evaluation: on one batch per partition) before the first round%s.", s.warmup(), s.steps(), s.cores(),
         s.batch() / s.cores(), s.warmup() > 0 ? "" : " (skipped: --warmup 0)"));
+    notes.add("DL4J FP32 with bitswitch layer code: the same passes with io.bitswitch.model.LayerHelpers installed "
+        + "(BatchNorm's training pass, max pooling and ReLU's backward in Java), as train runs its layers; train / it "
+        + "is train's quantisation overhead (docs/PERFORMANCE.md, optimisation 4).");
     notes.add("train: update modes: only `sequential` exists (conf/bitswitch.conf train.update-mode); the one-round "
         + "modes were removed (docs/design/method.md §4), so no other mode is measured. One image-pass = one image "
         + "at one of bits " + s.bits() + "; train's own step times (Spark rounds, driver Adam included).");

@@ -50,7 +50,8 @@ class BenchmarkCommandTest {
     }
     assertEquals(0, run.code(), run::err);
     String out = run.out();
-    for (String row : List.of("plain DL4J FP32 fwd+bwd", "bitswitch train, sequential (2 bits)",
+    for (String row : List.of("plain DL4J FP32 fwd+bwd", "DL4J FP32 fwd+bwd, bitswitch layer code",
+        "train / DL4J FP32 with bitswitch layers", "bitswitch layer code / DL4J's (FP32)", "bitswitch train, sequential (2 bits)",
         "PyTorch FP32 fwd+bwd", "PyTorch joint, sequential (2 bits)", "evaluate (Evaluator, each of bits 8,4)",
         "PyTorch evaluate (each of bits 8,4)", "one Hutchinson probe (sensitivity)", "train / PyTorch joint",
         "train / DL4J FP32 per image-pass", "DL4J FP32 / PyTorch FP32", "evaluate / PyTorch inference")) {

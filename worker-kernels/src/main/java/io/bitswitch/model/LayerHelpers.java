@@ -22,14 +22,17 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * A helper that throws would make DL4J fall back to its built-in code silently, so the tests check
  * that the layers' failure counts stay zero.
  */
-final class LayerHelpers {
+public final class LayerHelpers {
   private static final Field BATCH_NORM_HELPER = field(BatchNormalization.class);
   private static final Field SUBSAMPLING_HELPER = field(SubsamplingLayer.class);
 
   private LayerHelpers() {}
 
-  /** Installs the helpers on {@code graph}'s layers; returns how many layers got one. */
-  static int install(ComputationGraph graph) {
+  /**
+   * Installs this project's layer code on {@code graph}'s layers (after {@code graph.init()});
+   * returns how many layers got it.
+   */
+  public static int install(ComputationGraph graph) {
     int installed = 0;
     try {
       for (GraphVertex vertex : graph.getVertices()) {
