@@ -93,6 +93,7 @@ rows = [
     ("bitswitch FP32 (pretrain)", "fp32"),
     (f"bitswitch joint {B} + ALRS (default)", "joint"),
     (f"bitswitch joint {B}, no ALRS", "no-alrs"),
+    ("bitswitch in-place distillation (`train.distill=inplace`)", "distill"),
 ]
 for label, prefix in rows:
     g, n = group(prefix)
@@ -101,7 +102,6 @@ for label, prefix in rows:
 # The one-seed runs of experiments/results; single-precision and partition labels come from each run's config.
 singles = [("bitswitch FP32, He-normal initialisation", "fp32-he-normal"),
            ("bitswitch `averaged` update mode (measured at commit f51fd91, then removed: docs/design/method.md §4)", "averaged"),
-           ("bitswitch in-place distillation (`train.distill=inplace`)", "distill"),
            (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-8"),
            (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-4"),
            (lambda c: f"bitswitch single-precision QAT, {c['bitswitch.train.bits'][0]} bits", "single-2"),
