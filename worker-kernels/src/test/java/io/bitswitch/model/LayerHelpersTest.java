@@ -187,6 +187,32 @@ class LayerHelpersTest {
   }
 
   @Test
+  void aResnet20PassGivesDl4jsGradients() {
+    // Residual adds, no max pooling: the BatchNorm and ReLU code on another graph shape.
+    ComputationGraph dl4j = new ComputationGraph(Architectures.resnet20(3, 16, 16, 10, 9));
+    dl4j.init();
+    ComputationGraph own = new ComputationGraph(Architectures.resnet20(3, 16, 16, 10, 9));
+    own.init();
+    assertTrue(LayerHelpers.install(own) > 0);
+    own.setParams(dl4j.params().dup());
+    int n = 4;
+    INDArray x = Nd4j.create(gaussian(n * 3 * 16 * 16, 8, 0.0, 1.0), new long[] {n, 3, 16, 16}, 'c');
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
+    for (int i = 0; i < n; i++) {
+      y.putScalar(i, i, 1f);
+    }
+    float[] e = pass(dl4j, x, y).gradient().dup().toFloatVector();
+    float[] a = pass(own, x, y).gradient().dup().toFloatVector();
+    double scale = 0;
+    for (float v : e) {
+      scale = Math.max(scale, Math.abs(v));
+    }
+    for (int i = 0; i < e.length; i++) {
+      assertEquals(e[i], a[i], 1e-4 * scale, "gradient entry " + i);
+    }
+  }
+
+  @Test
   void maxPoolingForwardTakesEachTilesLargestInput() {
     int planes = 2, h = 6, w = 4, kh = 3, kw = 2;
     float[] x = gaussian(planes * h * w, 7, 0, 1);
