@@ -86,23 +86,11 @@ final class MaxPoolingHelper implements SubsamplingHelper {
 
   /** Max pooling of {@code planes} row-major h×w planes in kh×kw tiles into {@code y}. */
   static void forward(float[] x, int planes, int h, int w, int kh, int kw, float[] y) {
-    int oh = h / kh;
     int ow = w / kw;
-    for (int p = 0; p < planes; p++) {
-      int plane = p * h * w;
-      int out = p * oh * ow;
-      for (int i = 0; i < oh; i++) {
-        for (int j = 0; j < ow; j++) {
-          int first = plane + i * kh * w + j * kw;
-          float max = x[first];
-          for (int a = 0; a < kh; a++) {
-            for (int b = 0; b < kw; b++) {
-              // Math.max, not a comparison: branch-free, and NaN-propagating like libnd4j's op.
-              max = Math.max(max, x[first + a * w + b]);
-            }
-          }
-          y[out + i * ow + j] = max;
-        }
+    // Tile row r (over all planes) starts at input row r·kh, since every plane has h / kh tile rows.
+    for (int row = 0, t = 0, rows = planes * (h / kh); row < rows; row++) {
+      for (int j = 0; j < ow; j++, t++) {
+        y[t] = tileMax(x, row * kh * w + j * kw, w, kh, kw);
       }
     }
   }
@@ -117,28 +105,36 @@ final class MaxPoolingHelper implements SubsamplingHelper {
       return;
     }
     Arrays.fill(dx, 0f);
-    int oh = h / kh;
     int ow = w / kw;
-    for (int p = 0; p < planes; p++) {
-      int plane = p * h * w;
-      int out = p * oh * ow;
-      for (int i = 0; i < oh; i++) {
-        for (int j = 0; j < ow; j++) {
-          int best = plane + i * kh * w + j * kw;
-          float max = x[best];
-          for (int a = 0; a < kh; a++) {
-            for (int b = 0; b < kw; b++) {
-              int k = plane + (i * kh + a) * w + j * kw + b;
-              if (x[k] > max) {
-                max = x[k];
-                best = k;
-              }
-            }
-          }
-          dx[best] = dy[out + i * ow + j];
+    for (int row = 0, t = 0, rows = planes * (h / kh); row < rows; row++) {
+      for (int j = 0; j < ow; j++, t++) {
+        int first = row * kh * w + j * kw;
+        dx[firstEqual(x, first, w, kh, kw, tileMax(x, first, w, kh, kw))] = dy[t];
+      }
+    }
+  }
+
+  /** Index of the first input of the tile starting at {@code first} equal to {@code max} (a NaN tile: its first). */
+  private static int firstEqual(float[] x, int first, int w, int kh, int kw, float max) {
+    for (int a = 0; a < kh; a++) {
+      for (int b = 0; b < kw; b++) {
+        if (x[first + a * w + b] == max) {
+          return first + a * w + b;
         }
       }
     }
+    return first;
+  }
+
+  /** The largest input of the tile starting at {@code first} (Math.max: no data-dependent branch). */
+  private static float tileMax(float[] x, int first, int w, int kh, int kw) {
+    float max = x[first];
+    for (int a = 0; a < kh; a++) {
+      for (int b = 0; b < kw; b++) {
+        max = Math.max(max, x[first + a * w + b]);
+      }
+    }
+    return max;
   }
 
   /** {@link #backward} for 2×2 tiles (the common case), writing every element of a tile at once. */
