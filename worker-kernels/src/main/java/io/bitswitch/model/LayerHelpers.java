@@ -19,8 +19,12 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * when the layer is built and offers no setter, so the helper field is set by reflection; a layer
  * that got no oneDNN helper (oneDNN off, or a data type it does not take) keeps DL4J's built-in
  * code.
- * A helper that throws would make DL4J fall back to its built-in code silently, so the tests check
- * that the layers' failure counts stay zero.
+ *
+ * <p>When a helper throws, DL4J by default falls back to its built-in code for that layer from then
+ * on, logging a warning and nothing else: the run goes on with other arithmetic, so its results
+ * stop being reproducible (a resumed run would no longer equal an uninterrupted one). {@link
+ * #install} turns that fallback off on every layer that has one, so a failing helper fails the pass
+ * with its cause instead.
  */
 public final class LayerHelpers {
   private static final Field BATCH_NORM_HELPER = field(BatchNormalization.class);
@@ -37,6 +41,9 @@ public final class LayerHelpers {
     try {
       for (GraphVertex vertex : graph.getVertices()) {
         Layer layer = vertex.hasLayer() ? vertex.getLayer() : null;
+        if (layer != null) {
+          forbidFallback(layer.conf().getLayer());
+        }
         if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof MKLDNNBatchNormHelper) {
           BATCH_NORM_HELPER.set(bn, new BatchNormHelper(bn.getParam("gamma").dataType()));
           installed++;
@@ -59,6 +66,17 @@ public final class LayerHelpers {
       throw new IllegalStateException("cannot set a DL4J layer helper", e);
     }
     return installed;
+  }
+
+  /** Makes a failing oneDNN helper an error rather than a silent switch to DL4J's built-in code. */
+  private static void forbidFallback(org.deeplearning4j.nn.conf.layers.Layer conf) {
+    if (conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c) {
+      c.setCudnnAllowFallback(false);
+    } else if (conf instanceof org.deeplearning4j.nn.conf.layers.SubsamplingLayer s) {
+      s.setCudnnAllowFallback(false);
+    } else if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization b) {
+      b.setCudnnAllowFallback(false);
+    }
   }
 
   /** Puts {@code replacement} where {@code layer} was: in its vertex and in the graph's layer array. */

@@ -2,7 +2,9 @@ package io.bitswitch.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
@@ -184,6 +186,47 @@ class LayerHelpersTest {
         }
       }
     }
+  }
+
+  /**
+   * DL4J would silently switch a layer whose helper threw to its built-in code for the rest of the
+   * run (other arithmetic: irreproducible results); with the helpers installed the pass fails.
+   */
+  @Test
+  void aFailingHelperFailsThePassInsteadOfFallingBack() throws Exception {
+    ComputationGraph own = fmnist(true);
+    for (org.deeplearning4j.nn.api.Layer layer : own.getLayers()) {
+      if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization c) {
+        assertFalse(c.isCudnnAllowFallback(), c.getLayerName());
+      } else if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c) {
+        assertFalse(c.isCudnnAllowFallback(), c.getLayerName());
+      } else if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.SubsamplingLayer c) {
+        assertFalse(c.isCudnnAllowFallback(), c.getLayerName());
+      }
+    }
+    Object failing = java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "checkSupported" -> true;
+          case "preOutput" -> throw new IllegalStateException("helper failed");
+          default -> null;
+        });
+    Field helper = BatchNormalization.class.getDeclaredField("helper");
+    helper.setAccessible(true);
+    helper.set(own.getLayer("bn2"), failing);
+    int n = 4;
+    INDArray x = Nd4j.create(gaussian(n * 28 * 28, 4, 0.3, 1.0), new long[] {n, 1, 28, 28}, 'c');
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> pass(own, x, y));
+    assertTrue(causes(e).contains("helper failed"), causes(e));
+  }
+
+  private static String causes(Throwable t) {
+    StringBuilder s = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      s.append(c).append('\n');
+    }
+    return s.toString();
   }
 
   @Test

@@ -233,4 +233,47 @@ class QuantizedGraphTest {
     assertArrayEquals(fresh, g.initialParameters());
     assertArrayEquals(fresh, fmnist(BITS).initialParameters(), "the same as a newly built graph's");
   }
+
+  /**
+   * Executors keep one graph per thread (ModelSpec#graph) and Spark gives a thread any partition,
+   * so a training pass must equal, bit for bit, the same pass on a newly built graph whatever the
+   * graph ran before: other precisions, batch sizes, inference and a distillation pass.
+   */
+  @Test
+  void aTrainPassDoesNotDependOnWhatTheGraphRanBefore() {
+    QuantizedGraph used = fmnist(BITS);
+    float[] theta = used.initialParameters();
+    float[] otherTheta = used.initialParameters(ParameterInit.FAN_IN_UNIFORM, 5);
+    int[] otherLabels = new int[48];
+    for (int i = 0; i < otherLabels.length; i++) {
+      otherLabels[i] = (i * 7) % 10;
+    }
+    float[] teacher = new float[48 * 10];
+    used.trainPass(otherTheta, used.uniform(2), randomImages(48, 3), otherLabels, 48, new float[theta.length],
+        new double[used.bnStatsLength()], null, 0, 1, teacher);
+    used.trainPass(otherTheta, used.uniform(4), randomImages(48, 4), otherLabels, 48, new float[theta.length],
+        new double[used.bnStatsLength()], teacher, 0.5, 2, null);
+    used.load(otherTheta, 32, false);
+    used.output(randomImages(100, 5), 100);
+    used.load(otherTheta, 8, false);
+    used.output(randomImages(7, 6), 7);
+
+    float[] x = randomImages(32, 11);
+    int[] labels = new int[32];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (i * 3) % 10;
+    }
+    for (int precision : new int[] {8, 2, 32}) {
+      QuantizedGraph fresh = fmnist(BITS);
+      float[] expected = new float[theta.length];
+      double[] expectedStats = new double[fresh.bnStatsLength()];
+      double expectedLoss = fresh.trainPass(theta, precision, x, labels, 32, expected, expectedStats);
+      float[] actual = new float[theta.length];
+      double[] actualStats = new double[used.bnStatsLength()];
+      double actualLoss = used.trainPass(theta, precision, x, labels, 32, actual, actualStats);
+      assertEquals(expectedLoss, actualLoss, 0, "loss at " + precision);
+      assertArrayEquals(expected, actual, "gradient at " + precision);
+      assertArrayEquals(expectedStats, actualStats, "BatchNorm statistics at " + precision);
+    }
+  }
 }
