@@ -127,7 +127,8 @@ final class TrainRuns {
    * What of a finished run must equal the uninterrupted run's: the tensors file's SHA-256, the
    * manifest without timestamps, the report's accuracies and the {@code latest} pointer.
    */
-  record Outputs(String tensorsSha256, JsonNode manifest, JsonNode accuracy, Optional<String> latest) {
+  record Outputs(String tensorsSha256, JsonNode manifest, JsonNode accuracy, Optional<String> latest,
+      List<String> lossHistory) {
     static Outputs of(Path out) throws IOException {
       return of(out, RUN_ID);
     }
@@ -139,7 +140,8 @@ final class TrainRuns {
       JsonNode accuracy = json.readTree(run.resolve("report.json").toFile()).get("accuracy");
       Path latest = out.resolve("latest");
       return new Outputs(sha256(Files.readAllBytes(run.resolve("bundle/model.safetensors"))), manifest, accuracy,
-          Files.exists(latest) ? Optional.of(Files.readString(latest).strip()) : Optional.empty());
+          Files.exists(latest) ? Optional.of(Files.readString(latest).strip()) : Optional.empty(),
+          stepLosses(run.resolve("history.csv")));
     }
 
     void assertSameAs(Outputs reference, String what) {
@@ -149,10 +151,31 @@ final class TrainRuns {
 
     /** As {@link #assertSameAs} but for the pointer, which names another run id. */
     void assertSameModelAs(Outputs reference, String what) {
-      assertEquals(reference.tensorsSha256(), tensorsSha256(), what + ": bundle tensors");
+      // On a mismatch, the step losses of both runs tell where they parted (and whether by a bit or a lot).
+      assertEquals(reference.tensorsSha256(), tensorsSha256(), () -> what + ": bundle tensors; step losses "
+          + reference.lossHistory() + " (reference) and " + lossHistory() + " (this run)");
       assertEquals(reference.manifest(), manifest(), what + ": bundle manifest (timestamps aside)");
       assertEquals(reference.accuracy(), accuracy(), what + ": report accuracies");
     }
+  }
+
+  /** Each step's losses from a run's history.csv (none when it has no such file). */
+  private static List<String> stepLosses(Path history) throws IOException {
+    if (!Files.exists(history)) {
+      return List.of();
+    }
+    List<String> rows = Files.readAllLines(history);
+    List<Integer> lossColumns = new ArrayList<>();
+    String[] header = rows.get(0).split(",");
+    for (int c = 0; c < header.length; c++) {
+      if (header[c].startsWith("loss_")) {
+        lossColumns.add(c);
+      }
+    }
+    return rows.stream().skip(1).map(row -> {
+      String[] cells = row.split(",");
+      return lossColumns.stream().map(c -> cells[c]).collect(java.util.stream.Collectors.joining("/"));
+    }).toList();
   }
 
   private static JsonNode withoutTimestamps(JsonNode node) {
