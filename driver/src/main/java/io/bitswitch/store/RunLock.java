@@ -170,9 +170,13 @@ public final class RunLock implements AutoCloseable {
   /** Releases the lock: stops the heartbeat and deletes the file if it is still this lock's. */
   @Override
   public void close() {
-    heartbeat.shutdownNow();
+    // shutdown, not shutdownNow: a beat in progress finishes (interrupted, it could leave its
+    // temporary file behind); only one that hangs past the wait is interrupted.
+    heartbeat.shutdown();
     try {
-      heartbeat.awaitTermination(10, TimeUnit.SECONDS);
+      if (!heartbeat.awaitTermination(10, TimeUnit.SECONDS)) {
+        heartbeat.shutdownNow();
+      }
       JsonNode held = read(fs, file);
       if (held != null && token.equals(held.path("token").asText())) {
         fs.delete(file, false);
@@ -196,10 +200,11 @@ public final class RunLock implements AutoCloseable {
         return;
       }
       Path tmp = new Path(file.getParent(), FILE + ".tmp-" + UUID.randomUUID());
-      StoreFs.write(fs, tmp, content(owner, token, clock.instant()), false);
       try {
+        StoreFs.write(fs, tmp, content(owner, token, clock.instant()), false);
         StoreFs.replace(fs, tmp, file, conf);
       } catch (IOException | RuntimeException e) {
+        // Also when writing failed part-way (a full disk): no temporary is left behind.
         StoreFs.deleteQuietly(fs, tmp);
         throw e;
       }

@@ -174,6 +174,8 @@ class DiskFullTest {
         + " trace and exits 1)" : failed.err().contains("\tat ") ? "a stack trace (" + first + ")"
         : lines + " line(s) on stderr (\"" + (first.length() > 160 ? first.substring(0, 160) + "…" : first) + "\")";
     List<String> left = TrainRuns.leftTemporaries(out);
+    // The lock's heartbeat cleans up after itself, also when the disk is full while it writes.
+    assertFalse(left.stream().anyMatch(t -> t.contains(".lock.tmp-")), left.toString());
     return "exit " + failed.code() + ", " + said
         + (Files.exists(bundle) ? ", the bundle complete" : ", no bundle") + ", no latest"
         + (left.isEmpty() ? "" : ", temporaries left (" + String.join(", ", left) + ")");
