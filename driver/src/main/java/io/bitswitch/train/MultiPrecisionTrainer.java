@@ -1,8 +1,6 @@
 package io.bitswitch.train;
 
 import io.bitswitch.aggregate.TreeSum;
-import io.bitswitch.data.Augmentation;
-import io.bitswitch.data.CropFlip;
 import io.bitswitch.data.Shard;
 import io.bitswitch.model.ModelSpec;
 import io.bitswitch.model.ParamLayout;
@@ -292,39 +290,9 @@ public final class MultiPrecisionTrainer {
       int inEpoch, int epoch, long seed, float[][] teachers) {
     Broadcast<float[]> params = sc.broadcast(theta);
     Broadcast<float[][]> given = teachers == null ? null : sc.broadcast(teachers);
-    ModelSpec model = spec;
-    Distillation distill = options.distillation();
-    Augmentation augment = options.augmentation();
     try {
-      JavaRDD<PassSums> parts = shards.map(shard -> {
-        QuantizedGraph g = model.graph();
-        int p = shard.partition();
-        PassSums sums = new PassSums(configs.length, g.layout().size(), g.bnStatsLength());
-        int[] pos = slice(shard.count(), batches[p], inEpoch, epoch, p, seed);
-        if (pos.length == 0) {
-          return sums;
-        }
-        Batch b = gather(shard, pos);
-        if (augment == Augmentation.CROP_FLIP) {
-          CropFlip.apply(b.x(), pos.length, shard.shape(), seed, epoch, p, inEpoch);
-        }
-        float[] th = params.value();
-        float[] teacher = given == null ? null : given.value()[p];
-        for (int k = 0; k < configs.length; k++) {
-          if (distill.enabled() && teacher != null) {
-            sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k],
-                teacher, distill.weight(), distill.temperature(), null);
-          } else {
-            float[] out = distill.enabled() ? new float[pos.length * g.classes()] : null;
-            sums.loss[k] = g.trainPass(th, configs[k], b.x(), b.y(), pos.length, sums.gradient[k], sums.bnStats[k],
-                null, 0, 1, out);
-            teacher = out;
-          }
-        }
-        sums.examples = pos.length;
-        sums.teachers = given == null && teacher != null ? new float[][] {teacher} : null;
-        return sums;
-      });
+      JavaRDD<PassSums> parts = shards.map(new RoundTask(spec, params, given, configs, batches, inEpoch, epoch, seed,
+          options.distillation(), options.augmentation()));
       // Summed in a fixed tree: the driver receives at most TreeSum.FAN_IN partial sums.
       PassSums total = TreeSum.sum(parts, PassSums::add);
       if (total.teachers == null) {
