@@ -23,6 +23,26 @@ public final class SparkRoundBenchmark {
 
   private SparkRoundBenchmark() {}
 
+  /** The task: a gradient of θ's size. A named class, as the trainer's RoundTask (no ClosureCleaner pass). */
+  private static final class Gradient implements org.apache.spark.api.java.function.Function<Integer, float[]> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<float[]> params;
+
+    Gradient(Broadcast<float[]> params) {
+      this.params = params;
+    }
+
+    @Override
+    public float[] call(Integer partition) {
+      float[] th = params.value();
+      float[] g = new float[th.length];
+      for (int i = 0; i < g.length; i++) {
+        g[i] = th[i] * 0.5f + partition;
+      }
+      return g;
+    }
+  }
+
   private static double median(long[] values) {
     long[] v = Arrays.copyOfRange(values, Math.min(5, values.length), values.length);
     Arrays.sort(v);
@@ -51,14 +71,7 @@ public final class SparkRoundBenchmark {
       long t0 = System.nanoTime();
       Broadcast<float[]> params = sc.broadcast(theta);
       long t1 = System.nanoTime();
-      List<float[]> gradients = parts.map(p -> {
-        float[] th = params.value();
-        float[] g = new float[th.length];
-        for (int i = 0; i < g.length; i++) {
-          g[i] = th[i] * 0.5f + p;
-        }
-        return g;
-      }).collect();
+      List<float[]> gradients = parts.map(new Gradient(params)).collect();
       long t2 = System.nanoTime();
       for (int i = 0; i < theta.length; i++) {
         theta[i] += 1e-6f * (gradients.get(0)[i] + gradients.get(1)[i]);
