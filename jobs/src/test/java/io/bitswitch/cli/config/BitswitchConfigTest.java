@@ -53,7 +53,7 @@ class BitswitchConfigTest {
     assertEquals(new DataOptions(2, 0, 0, AugmentMode.NONE), c.data());
     assertEquals(new PretrainOptions(2, 128, 1e-3, 5e-5), c.pretrain());
     assertEquals(new JointTrainingOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
-        ScaleParam.LOG, DistillMode.NONE, 0.5, 1.0, 0.1, 100, 20, 600),
+        ScaleParam.LOG, DistillMode.INPLACE, 0.5, 1.0, 0.1, 100, 20, 600),
         c.train());
     assertEquals(new SensitivityOptions(1024, 100, 1e-3), c.sensitivity());
     assertEquals(new SupernetOptions(1, 1.0, SupernetSampling.HASB), c.supernet());
