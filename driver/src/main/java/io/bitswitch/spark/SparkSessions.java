@@ -57,6 +57,10 @@ public final class SparkSessions {
     conf.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     conf.put("spark.kryo.registrator", BitswitchKryoRegistrator.class.getName());
     conf.put("spark.kryo.registrationRequired", "true");
+    // A round's per-partition gradient (1.9 MB for fmnist-cnn) goes back in the task's status
+    // message instead of through the block manager (default limit 1 MB): about 10 ms less per
+    // round in local[2] (docs/PERFORMANCE.md). Spark caps it at spark.rpc.message.maxSize.
+    conf.put("spark.task.maxDirectResultSize", "64m");
     if (isLocal(master)) {
       // Tests and laptops: never listen on a routable interface, and skip the UI's port and threads.
       conf.put("spark.driver.host", "127.0.0.1");

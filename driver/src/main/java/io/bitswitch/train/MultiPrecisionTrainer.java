@@ -291,10 +291,9 @@ public final class MultiPrecisionTrainer {
     Broadcast<float[]> params = sc.broadcast(theta);
     Broadcast<float[][]> given = teachers == null ? null : sc.broadcast(teachers);
     try {
-      JavaRDD<PassSums> parts = shards.map(new RoundTask(spec, params, given, configs, batches, inEpoch, epoch, seed,
-          options.distillation(), options.augmentation()));
       // Summed in a fixed tree: the driver receives at most TreeSum.FAN_IN partial sums.
-      PassSums total = TreeSum.sum(parts, PassSums::add);
+      PassSums total = TreeSum.sumOf(shards, new RoundTask(spec, params, given, configs, batches, inEpoch, epoch, seed,
+          options.distillation(), options.augmentation()), PassSums::add);
       if (total.teachers == null) {
         total.teachers = teachers;
       }

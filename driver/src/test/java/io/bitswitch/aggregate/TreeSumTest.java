@@ -106,9 +106,34 @@ class TreeSumTest {
           ADD.add(expected, a);
         }
         assertArrayEquals(expected, TreeSum.sum(sc.parallelize(exact, n), ADD), "n=" + n);
+
+        // sumOf: a function of each partition's element, then the same tree (one direct job up to FAN_IN).
+        float[] ofScaled = TreeSum.sumOf(sc.parallelize(copies(parts), n), new Halved(), ADD);
+        assertArrayEquals(TreeSum.sequential(copies(parts).stream().map(new Halved()::call).toList(), ADD), ofScaled,
+            "n=" + n);
       }
+      // A partition must hold exactly one element.
+      org.apache.spark.SparkException two = org.junit.jupiter.api.Assertions.assertThrows(
+          org.apache.spark.SparkException.class,
+          () -> TreeSum.sumOf(sc.parallelize(randomParts(4, 7), 2), new Halved(), ADD));
+      org.junit.jupiter.api.Assertions.assertTrue(two.getMessage().contains("has more than one element"),
+          two::getMessage);
     } finally {
       spark.stop();
+    }
+  }
+
+  /** Each element halved (exactly, so the expected sums follow the same order of additions). */
+  private static final class Halved implements org.apache.spark.api.java.function.Function<float[], float[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public float[] call(float[] a) {
+      float[] h = new float[a.length];
+      for (int i = 0; i < a.length; i++) {
+        h[i] = a[i] / 2;
+      }
+      return h;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.bitswitch.spark;
 
+import io.bitswitch.aggregate.TreeSum;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +13,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The fixed cost of one training round in Spark, without the training: θ of {@code fmnist-cnn}'s
  * size (475,000 floats; {@code -Dparameters=N} for another) broadcast, two tasks on {@code local[2]}
- * each returning a gradient of that size, collected and applied on the driver, the broadcast
+ * each returning a gradient of that size, summed as the trainer sums them ({@link TreeSum#sumOf}) and
+ * applied on the driver, the broadcast
  * destroyed. Run with the session settings of {@link SparkSessions} plus any {@code key=value}
  * arguments after the round count, e.g. {@code spark.task.maxDirectResultSize=64m}
  * (docs/PERFORMANCE.md, "Not done here"). Prints the median and the fastest round after 5
@@ -71,10 +73,16 @@ public final class SparkRoundBenchmark {
       long t0 = System.nanoTime();
       Broadcast<float[]> params = sc.broadcast(theta);
       long t1 = System.nanoTime();
-      List<float[]> gradients = parts.map(new Gradient(params)).collect();
+      // The trainer's path: one job, the results summed in TreeSum's order.
+      float[] gradient = TreeSum.sumOf(parts, new Gradient(params), (into, other) -> {
+        for (int i = 0; i < into.length; i++) {
+          into[i] += other[i];
+        }
+        return into;
+      });
       long t2 = System.nanoTime();
       for (int i = 0; i < theta.length; i++) {
-        theta[i] += 1e-6f * (gradients.get(0)[i] + gradients.get(1)[i]);
+        theta[i] += 1e-6f * gradient[i];
       }
       params.destroy();
       nanos[r] = System.nanoTime() - t0;

@@ -185,7 +185,8 @@ class DeploymentSubmissionTest {
   void sparkDefaultsCarryWhatTheJobNeeds() throws IOException {
     // The settings the session itself insists on, stated the same way.
     Map<String, String> session = SparkSessions.defaults("k8s://https://kubernetes.default.svc");
-    for (String key : List.of("spark.serializer", "spark.kryo.registrator", "spark.kryo.registrationRequired")) {
+    for (String key : List.of("spark.serializer", "spark.kryo.registrator", "spark.kryo.registrationRequired",
+        "spark.task.maxDirectResultSize")) {
       assertEquals(session.get(key), sparkDefaults.getProperty(key), key);
     }
     assertEquals(BitswitchKryoRegistrator.class.getName(), sparkDefaults.getProperty("spark.kryo.registrator"));
