@@ -12,9 +12,9 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * One partition's part of a training round ({@link MultiPrecisionTrainer#round}): its slice of the
  * step's global batch, one training pass per configuration at θ, the sums. A named class rather
- * than a lambda because Spark's ClosureCleaner inspects every lambda passed to {@code map} by
- * re-reading its class file, about 3.5 ms of the driver's time per round (docs/PERFORMANCE.md),
- * four rounds per step; a plain class is serialised as it is.
+ * than a lambda, run through {@link io.bitswitch.aggregate.TreeSum#sumOf}, so that Spark's
+ * ClosureCleaner has no lambda class file to re-read and parse on each of the four rounds of a step
+ * (docs/PERFORMANCE.md, optimisation 5).
  */
 final class RoundTask implements Function<Shard, PassSums> {
   private static final long serialVersionUID = 1L;

@@ -184,18 +184,27 @@ final class BatchNormHelper implements BatchNormalizationHelper {
     }
   }
 
-  private static final int SUM = 0;
-  private static final int SQUARED_DEVIATION = 1;
-  private static final int PRODUCT_WITH_DEVIATION = 2;
+  static final int SUM = 0;
+  static final int SQUARED_DEVIATION = 1;
+  static final int PRODUCT_WITH_DEVIATION = 2;
 
   /**
    * Over the block [from, from + length): Σ x ({@code SUM}), Σ (x − m)² ({@code SQUARED_DEVIATION})
    * or Σ y·(x − m) ({@code PRODUCT_WITH_DEVIATION}). Lane j (0..7) sums in float the terms at offsets
    * ≡ j mod 8 of the full groups of eight; the lanes in order, then the remaining terms, are added
    * in double. Eight independent float chains keep the loop fast and each float sum short (a block
-   * is one example's channel). One loop per kind, so the JIT sees straight-line code.
+   * is one example's channel). One loop per kind, so the JIT sees straight-line code. Runs as
+   * {@link BatchNormLaneSums} (the same sums on the Vector API) when the JVM has it.
    */
   static double laneSum(float[] x, float[] y, int from, int length, float m, int kind) {
+    if (io.bitswitch.quant.DoubleRounding.VECTOR_KERNELS) {
+      return BatchNormLaneSums.laneSum(x, y, from, length, m, kind);
+    }
+    return laneSumScalar(x, y, from, length, m, kind);
+  }
+
+  /** {@link #laneSum} in scalar Java: the definition, and the fallback without the Vector API. */
+  static double laneSumScalar(float[] x, float[] y, int from, int length, float m, int kind) {
     int full = from + (length / LANES) * LANES;
     int i = from;
     float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
@@ -224,7 +233,12 @@ final class BatchNormHelper implements BatchNormalizationHelper {
       }
     }
     double s = (double) l0 + l1 + l2 + l3 + l4 + l5 + l6 + l7;
-    for (int end = from + length; i < end; i++) {
+    return tailSum(s, x, y, i, from + length, m, kind);
+  }
+
+  /** {@code s} plus the terms at {@code i} to {@code end} (the elements after the full groups of eight), in double. */
+  static double tailSum(double s, float[] x, float[] y, int i, int end, float m, int kind) {
+    for (; i < end; i++) {
       s += switch (kind) {
         case SUM -> x[i];
         case SQUARED_DEVIATION -> (x[i] - m) * (x[i] - m);

@@ -86,6 +86,10 @@ final class MaxPoolingHelper implements SubsamplingHelper {
 
   /** Max pooling of {@code planes} row-major h×w planes in kh×kw tiles into {@code y}. */
   static void forward(float[] x, int planes, int h, int w, int kh, int kw, float[] y) {
+    if (kh == 2 && kw == 2) {
+      forward2x2(x, planes, h, w, y);
+      return;
+    }
     int ow = w / kw;
     // Tile row r (over all planes) starts at input row r·kh, since every plane has h / kh tile rows.
     for (int row = 0, t = 0, rows = planes * (h / kh); row < rows; row++) {
@@ -135,6 +139,24 @@ final class MaxPoolingHelper implements SubsamplingHelper {
       }
     }
     return max;
+  }
+
+  /**
+   * {@link #forward} for 2×2 tiles (the common case), without the general tile loops: the same
+   * maximum, since {@code Math.max} over a tile does not depend on the order (NaN wins, +0 over −0).
+   */
+  private static void forward2x2(float[] x, int planes, int h, int w, float[] y) {
+    int ow = w / 2;
+    for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
+      int top = 2 * row * w;
+      int bottom = top + w;
+      int out = row * ow;
+      for (int j = 0; j < ow; j++) {
+        int t = top + 2 * j;
+        int b = bottom + 2 * j;
+        y[out + j] = Math.max(Math.max(x[t], x[t + 1]), Math.max(x[b], x[b + 1]));
+      }
+    }
   }
 
   /** {@link #backward} for 2×2 tiles (the common case), writing every element of a tile at once. */

@@ -25,12 +25,12 @@ public final class DoubleRounding {
   public static final float MIN_SCALE = 1e-8f;
 
   /**
-   * Whether the quantizer loops run as {@link VectorKernels}: the JVM has
+   * Whether the quantizer loops (and the model package's other Vector API kernels) run on the Vector API: the JVM has
    * {@code --add-modules jdk.incubator.vector} (bin/bitswitch, the tests and spark-defaults.conf
    * pass it) and {@code -Dbitswitch.vector-kernels=false} was not given. Kept here, not in
    * VectorKernels, because loading that class needs the module.
    */
-  static final boolean VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+  public static final boolean VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
       && Boolean.parseBoolean(System.getProperty("bitswitch.vector-kernels", "true"));
 
   private DoubleRounding() {}

@@ -255,10 +255,50 @@ class LayerHelpersTest {
     }
   }
 
+  /**
+   * The Vector API lane sums are the scalar ones bit for bit: every kind, block lengths with and
+   * without a tail, offsets, values over many magnitudes (so a different order of additions would
+   * show).
+   */
   @Test
-  void maxPoolingForwardTakesEachTilesLargestInput() {
-    int planes = 2, h = 6, w = 4, kh = 3, kw = 2;
+  void vectorLaneSumsEqualTheScalarLoopBitForBit() {
+    assertTrue(io.bitswitch.quant.DoubleRounding.VECTOR_KERNELS, "the tests run with jdk.incubator.vector");
+    java.util.Random r = new java.util.Random(11);
+    float[] x = new float[1000];
+    float[] y = new float[1000];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+      y[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+    }
+    int[] lengths = java.util.stream.IntStream.concat(java.util.stream.IntStream.rangeClosed(0, 70),
+        java.util.stream.IntStream.of(196, 784)).toArray();
+    for (int kind = 0; kind < 3; kind++) {
+      for (int length : lengths) {
+        for (int from = 0; from < 4; from++) {
+          float m = (float) r.nextGaussian();
+          double scalar = BatchNormHelper.laneSumScalar(x, y, from, length, m, kind);
+          double vector = BatchNormLaneSums.laneSum(x, y, from, length, m, kind);
+          assertEquals(Double.doubleToRawLongBits(scalar), Double.doubleToRawLongBits(vector),
+              "kind " + kind + ", length " + length + ", from " + from);
+        }
+      }
+    }
+  }
+
+  /** The general tiles and the 2×2 path, with ties, signed zeros and a NaN in the 2×2 case. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"2, 6, 4, 3, 2", "3, 4, 6, 2, 2"})
+  void maxPoolingForwardTakesEachTilesLargestInput(int planes, int h, int w, int kh, int kw) {
     float[] x = gaussian(planes * h * w, 7, 0, 1);
+    if (kh == 2 && kw == 2) {
+      x[0] = -0f;
+      x[1] = 0f;
+      x[w] = -0f;
+      x[w + 1] = -0f;
+      x[2] = 3f;
+      x[w + 3] = 3f;
+      x[4] = Float.NaN;
+    }
     float[] y = new float[planes * (h / kh) * (w / kw)];
     MaxPoolingHelper.forward(x, planes, h, w, kh, kw, y);
     for (int p = 0; p < planes; p++) {
