@@ -95,7 +95,12 @@ public final class Adam {
       boolean logSpace = s.isScale() && scales == ScaleParameterisation.LOG;
       boolean clamp = s.isScale() && scales == ScaleParameterisation.LINEAR;
       double wd = s.decayed() ? weightDecay : 0;
-      for (int i = s.offset(), end = i + s.length(); i < end; i++) {
+      int i = s.offset();
+      int end = i + s.length();
+      if (!logSpace && !clamp && DoubleRounding.VECTOR_KERNELS) {
+        i = AdamKernel.plainSteps(theta, grad, m, v, i, end, lr, wd, c1, c2, BETA1, BETA2, EPS);
+      }
+      for (; i < end; i++) {
         double g = logSpace ? grad[i] * (double) theta[i] : grad[i] + wd * theta[i];
         double mi = BETA1 * m[i] + (1 - BETA1) * g;
         double vi = BETA2 * v[i] + (1 - BETA2) * g * g;
