@@ -5,7 +5,8 @@ usage: experiments/scale-out-model.py MEASURE_DIR > docs/SCALE-OUT.md
 
 MEASURE_DIR holds runs.tsv (one line per train run), events/<label>/ (Spark's event log of that
 run) and runs/<label>/report.json. A training round is a Spark job whose result stage is the
-gradient tree sum (stage name "collect at TreeSum.java"); the first two steps' rounds are dropped
+gradient tree sum (stage name "runJob at TreeSum.java", or "collect at TreeSum.java" before
+optimisation 5 of docs/PERFORMANCE.md and above four partitions); the first two steps' rounds are dropped
 as warm-up. Per run the script takes medians over the remaining rounds of
   W   the job's wall time (submission to completion, driver clock),
   gap the driver's time between one round's end and the next round's submission (Adam on the
