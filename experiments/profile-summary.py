@@ -38,7 +38,7 @@ RULES = [
                 r"java\.nio\.|jdk\.internal\.misc\.Unsafe\.copy|org\.bytedeco\.javacpp\.Pointer\.memcpy|"
                 r"io\.bitswitch\.model\.QuantizedGraph\.(features|oneHot)|"
                 r"io\.bitswitch\.train\.MultiPrecisionTrainer\.gather)")),
-    ("Adam (driver)", re.compile(r"^io\.bitswitch\.train\.Adam\.")),
+    ("Adam (driver)", re.compile(r"^io\.bitswitch\.train\.Adam(Kernel)?\.")),
     ("Driver aggregation (gradient sums, mean, BatchNorm statistics)",
      re.compile(r"^io\.bitswitch\.(train\.PassSums\.|train\.MultiPrecisionTrainer\.mean|"
                 r"model\.QuantizedGraph\.updateBatchNormStatistics)")),
@@ -117,6 +117,7 @@ def main():
     by_layer = collections.Counter()
     idle_ms = 0
     counts = collections.Counter()
+    driver_counted = collections.Counter()  # category -> Java samples of the driver's main thread
     per_thread = collections.defaultdict(list)
     first = last = None
     for event, thread, when, frames in samples(recording):
@@ -146,6 +147,8 @@ def main():
                     category = hit
                     break
             busy[category][group] += ms
+            if group == "driver main" and event == "jdk.ExecutionSample":
+                driver_counted[category] += 1
             if group == "executor tasks":
                 tops[(method_of(frames[0]), category)] += ms
                 if category == NATIVE:
@@ -172,6 +175,14 @@ def main():
               f"{100 * sum(row.values()) / max(1, everything):.1f} % |")
     print(f"| **Busy total** | {totals['executor tasks'] / 1000:.1f} | 100 % | {totals['driver main'] / 1000:.1f} | "
           f"{totals['other threads'] / 1000:.1f} | 100 % |")
+    # The weighting credits a parked driver's wait to its first sample after waking; counting its Java
+    # samples (one per 10 ms of running Java) instead shows where its own work goes.
+    print("\nJava samples of the driver's main thread by category, counted, not weighted (one per 10 ms):\n")
+    print("| Category | samples |")
+    print("|---|---:|")
+    for c, n in driver_counted.most_common():
+        print(f"| {c} | {n} |")
+    print(f"| **All** | {sum(driver_counted.values())} |")
     print("\nDL4J native compute of the executor task threads by layer kind and direction:\n")
     print("| DL4J layer, pass | executor tasks s | % of executor busy |")
     print("|---|---:|---:|")
