@@ -27,6 +27,13 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * with its cause instead.
  */
 public final class LayerHelpers {
+  /**
+   * Whether the element-wise loops of this layer code run on the Vector API
+   * ({@link LayerVectorKernels}: the same floats as the scalar loops): the JVM has the module and
+   * 256-bit float vectors. Checked here because loading {@link LayerVectorKernels} without the
+   * module fails.
+   */
+  static final boolean VECTOR_LOOPS = io.bitswitch.quant.DoubleRounding.VECTOR_KERNELS && LayerVectorKernels.wideVectors();
   private static final Field BATCH_NORM_HELPER = field(BatchNormalization.class);
   private static final Field SUBSAMPLING_HELPER = field(SubsamplingLayer.class);
 

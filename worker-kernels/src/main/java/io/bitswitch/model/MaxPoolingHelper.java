@@ -144,48 +144,64 @@ final class MaxPoolingHelper implements SubsamplingHelper {
   /**
    * {@link #forward} for 2×2 tiles (the common case), without the general tile loops: the same
    * maximum, since {@code Math.max} over a tile does not depend on the order (NaN wins, +0 over −0).
+   * Four tiles at a time on the Vector API when the JVM has it ({@link LayerVectorKernels}).
    */
   private static void forward2x2(float[] x, int planes, int h, int w, float[] y) {
+    if (LayerHelpers.VECTOR_LOOPS) {
+      LayerVectorKernels.maxPool2x2Forward(x, planes, h, w, y);
+      return;
+    }
     int ow = w / 2;
     for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
-      int top = 2 * row * w;
-      int bottom = top + w;
-      int out = row * ow;
-      for (int j = 0; j < ow; j++) {
-        int t = top + 2 * j;
-        int b = bottom + 2 * j;
-        y[out + j] = Math.max(Math.max(x[t], x[t + 1]), Math.max(x[b], x[b + 1]));
-      }
+      forward2x2Tiles(x, 2 * row * w, 2 * row * w + w, y, row * ow, 0, ow);
     }
   }
 
-  /** {@link #backward} for 2×2 tiles (the common case), writing every element of a tile at once. */
+  /** Tiles {@code from} to {@code to} of the tile row whose inputs are rows {@code top} and {@code bottom}. */
+  static void forward2x2Tiles(float[] x, int top, int bottom, float[] y, int out, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int t = top + 2 * j;
+      int b = bottom + 2 * j;
+      y[out + j] = Math.max(Math.max(x[t], x[t + 1]), Math.max(x[b], x[b + 1]));
+    }
+  }
+
+  /**
+   * {@link #backward} for 2×2 tiles (the common case), writing every element of a tile at once;
+   * four tiles at a time on the Vector API when the JVM has it ({@link LayerVectorKernels}).
+   */
   private static void backward2x2(float[] x, float[] dy, int planes, int h, int w, float[] dx) {
+    if (LayerHelpers.VECTOR_LOOPS) {
+      LayerVectorKernels.maxPool2x2Backward(x, dy, planes, h, w, dx);
+      return;
+    }
     int ow = w / 2;
     for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
-      int top = 2 * row * w;
-      int bottom = top + w;
-      int out = row * ow;
-      for (int j = 0; j < ow; j++) {
-        int t = top + 2 * j;
-        int b = bottom + 2 * j;
-        // The first of the four equal to their maximum gets the gradient. Integer masks, not float
-        // selects: the JIT compiles those to branches, which random data mispredicts (3x slower).
-        float x0 = x[t];
-        float x1 = x[t + 1];
-        float x2 = x[b];
-        float x3 = x[b + 1];
-        float max = Math.max(Math.max(x0, x1), Math.max(x2, x3));
-        int g = Float.floatToRawIntBits(dy[out + j]);
-        int first0 = x0 == max ? -1 : 0;
-        int first1 = (x1 == max ? -1 : 0) & ~first0;
-        int first2 = (x2 == max ? -1 : 0) & ~(first0 | first1);
-        int first3 = ~(first0 | first1 | first2);
-        dx[t] = Float.intBitsToFloat(g & first0);
-        dx[t + 1] = Float.intBitsToFloat(g & first1);
-        dx[b] = Float.intBitsToFloat(g & first2);
-        dx[b + 1] = Float.intBitsToFloat(g & first3);
-      }
+      backward2x2Tiles(x, dy, 2 * row * w, 2 * row * w + w, row * ow, 0, ow, dx);
+    }
+  }
+
+  /** {@link #backward2x2} for tiles {@code from} to {@code to} of one tile row (as {@link #forward2x2Tiles}). */
+  static void backward2x2Tiles(float[] x, float[] dy, int top, int bottom, int out, int from, int to, float[] dx) {
+    for (int j = from; j < to; j++) {
+      int t = top + 2 * j;
+      int b = bottom + 2 * j;
+      // The first of the four equal to their maximum gets the gradient. Integer masks, not float
+      // selects: the JIT compiles those to branches, which random data mispredicts (3x slower).
+      float x0 = x[t];
+      float x1 = x[t + 1];
+      float x2 = x[b];
+      float x3 = x[b + 1];
+      float max = Math.max(Math.max(x0, x1), Math.max(x2, x3));
+      int g = Float.floatToRawIntBits(dy[out + j]);
+      int first0 = x0 == max ? -1 : 0;
+      int first1 = (x1 == max ? -1 : 0) & ~first0;
+      int first2 = (x2 == max ? -1 : 0) & ~(first0 | first1);
+      int first3 = ~(first0 | first1 | first2);
+      dx[t] = Float.intBitsToFloat(g & first0);
+      dx[t + 1] = Float.intBitsToFloat(g & first1);
+      dx[b] = Float.intBitsToFloat(g & first2);
+      dx[b + 1] = Float.intBitsToFloat(g & first3);
     }
   }
 }

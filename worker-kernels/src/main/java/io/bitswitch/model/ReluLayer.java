@@ -52,9 +52,18 @@ final class ReluLayer extends ActivationLayer {
     return new Pair<>(new DefaultGradient(), dx);
   }
 
-  /** dx = dy where x &gt; 0, else 0 (an integer mask: the JIT would branch on a float select). */
+  /** dx = dy where x &gt; 0, else +0; on the Vector API when the JVM has it ({@link LayerVectorKernels}). */
   static void backward(float[] x, float[] dy, float[] dx) {
-    for (int i = 0; i < x.length; i++) {
+    if (LayerHelpers.VECTOR_LOOPS) {
+      LayerVectorKernels.reluBackward(x, dy, dx);
+    } else {
+      backwardScalar(x, dy, dx, 0);
+    }
+  }
+
+  /** {@link #backward} from element {@code from} on, one element at a time (an integer mask: the JIT would branch on a float select). */
+  static void backwardScalar(float[] x, float[] dy, float[] dx, int from) {
+    for (int i = from; i < x.length; i++) {
       dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & (x[i] > 0f ? -1 : 0));
     }
   }
