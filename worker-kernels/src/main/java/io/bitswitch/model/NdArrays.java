@@ -1,5 +1,6 @@
 package io.bitswitch.model;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +31,10 @@ final class NdArrays {
     float[] out = reuse != null && reuse.length == n ? reuse : new float[n];
     FloatBuffer view = dense.data().asNioFloat();
     view.get(out);
+    // The view does not keep the array's native memory alive (JavaCPP's Pointer.asByteBuffer).
+    // Without the fence a GC during the copy could free a temporary `dense` and the copy read freed
+    // memory: the rare non-reproducible runs of docs/design/architecture.md §2, "Reproducible sums".
+    Reference.reachabilityFence(dense);
     return out;
   }
 
@@ -53,6 +58,7 @@ final class NdArrays {
           + java.util.Arrays.toString(out.shape()) + (out.isView() ? " (a view)" : ""));
     }
     out.data().asNioFloat().put(values);
+    Reference.reachabilityFence(out); // as in toFloats: the view does not keep `out` alive
     return out;
   }
 

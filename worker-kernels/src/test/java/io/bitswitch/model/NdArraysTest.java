@@ -74,4 +74,40 @@ class NdArraysTest {
     INDArray view = Nd4j.zeros(DataType.FLOAT, 4, 6).get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
     assertThrows(IllegalArgumentException.class, () -> NdArrays.put(view, new float[12]));
   }
+
+  /**
+   * Copying out of a view goes through a temporary dense copy whose native memory only that copy's
+   * Java object keeps alive. While another thread collects garbage and allocates native memory of
+   * the same size, every copy must still give the view's floats: without the reachability fence in
+   * {@link NdArrays#toFloats}, about one call in 5,000 read memory already freed and reused (9 of
+   * 40,985 calls in 30 s on a 2-core machine), the cause of rare non-reproducible training runs.
+   * Fifteen seconds of calls, so that the defect would show with high probability.
+   */
+  @Test
+  void copiesOutOfTemporariesSurviveConcurrentGarbageCollection() throws InterruptedException {
+    int n = 64 * 1024;
+    INDArray view = Nd4j.rand(DataType.FLOAT, 2, n).getRow(1);
+    float[] expected = slow(view, 'c');
+    Thread churn = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        for (int i = 0; i < 20; i++) {
+          Nd4j.create(DataType.FLOAT, n).assign(-1f);
+        }
+        System.gc();
+      }
+    });
+    churn.setDaemon(true);
+    churn.start();
+    float[] out = new float[n];
+    long calls = 0;
+    try {
+      for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end; calls++) {
+        NdArrays.toFloats(view, 'c', out);
+        assertArrayEquals(expected, out, "call " + calls);
+      }
+    } finally {
+      churn.interrupt();
+      churn.join();
+    }
+  }
 }
