@@ -11,7 +11,9 @@ thread (capped at CAP_S: a thread that was parked between two samples is not sam
 for a fixed period. Threads waiting in native code (socket/epoll/sleep waits) are idle, not work,
 and left out. Each remaining sample goes to the first category whose rule matches a frame, scanning
 from the top of the stack. Prints a Markdown table of the time per category for the Spark executor
-task threads, the driver's main thread and the rest, then the hottest top frames of the executors.
+task threads, the driver's main thread and the rest, then the hottest top frames of the executors,
+then the garbage collections (jdk.GarbageCollection: count, summed pauses, causes), during whose
+pauses no thread is sampled.
 """
 import collections
 import re
@@ -193,6 +195,18 @@ def main():
     print("|---|---:|---|")
     for (frame, category), ms in tops.most_common(top_n):
         print(f"| `{frame}` | {ms:.0f} | {category} |")
+    print_collections(recording)
+
+
+def print_collections(recording):
+    """Garbage collections of the recording: how many, their summed pauses, and why they ran."""
+    text = subprocess.run(["jfr", "print", "--events", "jdk.GarbageCollection", recording],
+                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    units = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0, "min": 60000.0}
+    pauses = [float(v.replace(",", "")) * units[u] for v, u in re.findall(r"sumOfPauses = ([\d.,]+) (\w+)", text)]
+    causes = collections.Counter(re.findall(r'cause = "([^"]*)"', text))
+    print(f"\nGarbage collections: {len(pauses)}, pauses {sum(pauses):.0f} ms in all; by cause: "
+          + ", ".join(f"{c} {n}" for c, n in causes.most_common()))
 
 
 if __name__ == "__main__":
