@@ -21,7 +21,8 @@ final class LayerVectorKernels {
   /** Pooling: eight lanes hold the top (or bottom) inputs of four 2×2 tiles, two lanes per tile. */
   private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
   private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
-  private static final int TILES = 4;
+  /** Tiles per vector step; rows with fewer tiles than this stay on the scalar loop. */
+  static final int TILES = 4;
   /** Swaps the two lanes of every tile: the other input of the same tile row. */
   private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(EIGHT, 1, 0, 3, 2, 5, 4, 7, 6);
   /** Lane 2t to lane t: one value per tile in the low four lanes. */
@@ -52,17 +53,11 @@ final class LayerVectorKernels {
   }
 
   /**
-   * {@link MaxPoolingHelper#forward} for 2×2 tiles, four tiles at a time: the row-wise maximum of
+   * {@link MaxPoolingHelper#forward} for 2×2 tiles, four tiles at a time (rows of at least four tiles): the row-wise maximum of
    * the two rows, then of each lane and its neighbour in the tile, one lane per tile stored.
    */
   static void maxPool2x2Forward(float[] x, int planes, int h, int w, float[] y) {
     int ow = w / 2;
-    if (ow < TILES) {
-      for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
-        MaxPoolingHelper.forward2x2Tiles(x, 2 * row * w, 2 * row * w + w, y, row * ow, 0, ow);
-      }
-      return;
-    }
     for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
       int top = 2 * row * w;
       int bottom = top + w;
@@ -81,18 +76,12 @@ final class LayerVectorKernels {
   }
 
   /**
-   * {@link MaxPoolingHelper#backward} for 2×2 tiles, four tiles at a time, with the scalar loop's
+   * {@link MaxPoolingHelper#backward} for 2×2 tiles, four tiles at a time (rows of at least four tiles), with the scalar loop's
    * rule: of a tile's inputs in the order top left, top right, bottom left, bottom right, the
    * first equal to the tile's maximum gets its gradient (none equal, in a NaN tile: the last).
    */
   static void maxPool2x2Backward(float[] x, float[] dy, int planes, int h, int w, float[] dx) {
     int ow = w / 2;
-    if (ow < TILES) {
-      for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
-        MaxPoolingHelper.backward2x2Tiles(x, dy, 2 * row * w, 2 * row * w + w, row * ow, 0, ow, dx);
-      }
-      return;
-    }
     FloatVector zero = FloatVector.zero(EIGHT);
     for (int row = 0, rows = planes * (h / 2); row < rows; row++) {
       int top = 2 * row * w;

@@ -147,7 +147,7 @@ final class MaxPoolingHelper implements SubsamplingHelper {
    * Four tiles at a time on the Vector API when the JVM has it ({@link LayerVectorKernels}).
    */
   private static void forward2x2(float[] x, int planes, int h, int w, float[] y) {
-    if (LayerHelpers.VECTOR_LOOPS) {
+    if (LayerHelpers.VECTOR_LOOPS && w / 2 >= LayerVectorKernels.TILES) {
       LayerVectorKernels.maxPool2x2Forward(x, planes, h, w, y);
       return;
     }
@@ -171,7 +171,7 @@ final class MaxPoolingHelper implements SubsamplingHelper {
    * four tiles at a time on the Vector API when the JVM has it ({@link LayerVectorKernels}).
    */
   private static void backward2x2(float[] x, float[] dy, int planes, int h, int w, float[] dx) {
-    if (LayerHelpers.VECTOR_LOOPS) {
+    if (LayerHelpers.VECTOR_LOOPS && w / 2 >= LayerVectorKernels.TILES) {
       LayerVectorKernels.maxPool2x2Backward(x, dy, planes, h, w, dx);
       return;
     }
