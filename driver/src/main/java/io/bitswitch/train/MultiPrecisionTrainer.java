@@ -235,7 +235,7 @@ public final class MultiPrecisionTrainer {
       long t0 = System.nanoTime();
       int epoch = step / perEpoch;
       int inEpoch = step % perEpoch;
-      double lr = options.learningRate() * 0.5 * (1 + Math.cos(Math.PI * step / total));
+      double lr = options.rateAt(step, total);
       int[][] configs = passPlan.configurations(step, epoch);
       double[] loss = new double[precisions.length];
       double[] scaleLr = new double[precisions.length];

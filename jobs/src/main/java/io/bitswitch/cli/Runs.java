@@ -129,8 +129,8 @@ final class Runs {
     var t = config.train();
     Distillation distillation = t.distill() == DistillMode.INPLACE
         ? new Distillation(t.distillWeight(), t.distillTemperature()) : Distillation.NONE;
-    return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(), t.alrs(),
-        t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
+    return new TrainOptions(t.epochs(), t.batchSize(), t.learningRate(), t.warmupSteps(), t.weightDecay(),
+        t.alrs(), t.scaleParam().parameterisation(), distillation, t.bnMomentum(), config.seed(),
         t.logEvery(), config.data().augment().augmentation());
   }
 

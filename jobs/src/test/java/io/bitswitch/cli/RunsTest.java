@@ -53,12 +53,12 @@ class RunsTest {
   @Test
   void optionsOfEachStageComeFromTheirSections() {
     BitswitchConfig c = config("seed=9", "pretrain.epochs=3", "pretrain.batch-size=32", "pretrain.lr=0.01",
-        "pretrain.weight-decay=0", "train.epochs=4", "train.batch-size=64", "train.lr=0.002", "train.alrs=false",
+        "pretrain.weight-decay=0", "train.epochs=4", "train.batch-size=64", "train.lr=0.002", "train.warmup-steps=7", "train.alrs=false",
         "train.update-mode=sequential", "train.scale-param=log", "train.distill=none", "train.distill-weight=0.3",
         "train.distill-temperature=2", "train.bn-momentum=0.2", "train.log-every=5");
     assertEquals(TrainOptions.floatingPoint(3, 32, 0.01, 0, 0.2, 9, 5), Runs.pretrainOptions(c));
-    assertEquals(new TrainOptions(4, 64, 0.002, 5e-5, false,
-        io.bitswitch.train.ScaleParameterisation.LOG, io.bitswitch.train.Distillation.NONE, 0.2, 9, 5),
+    assertEquals(new TrainOptions(4, 64, 0.002, 7, 5e-5, false, io.bitswitch.train.ScaleParameterisation.LOG,
+        io.bitswitch.train.Distillation.NONE, 0.2, 9, 5, io.bitswitch.data.Augmentation.NONE),
         Runs.trainOptions(c));
     assertEquals(new io.bitswitch.train.Distillation(0.5, 1), Runs.trainOptions(config()).distillation());
     assertTrue(Runs.trainOptions(config()).alrs());

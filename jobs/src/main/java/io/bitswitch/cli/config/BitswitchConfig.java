@@ -96,6 +96,7 @@ public final class BitswitchConfig {
         r.positiveInt("bitswitch.train.epochs"),
         r.positiveInt("bitswitch.train.batch-size"),
         r.positiveDouble("bitswitch.train.lr"),
+        r.nonNegativeInt("bitswitch.train.warmup-steps"),
         r.nonNegativeDouble("bitswitch.train.weight-decay"),
         r.bool("bitswitch.train.alrs"),
         r.enumValue("bitswitch.train.update-mode", UpdateMode.class),

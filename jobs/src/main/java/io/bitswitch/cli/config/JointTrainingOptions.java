@@ -10,6 +10,7 @@ import io.bitswitch.quant.BitWidthSet;
  * @param epochs passes over the training data, at least 1
  * @param batchSize global mini-batch size, at least 1
  * @param learningRate Adam base learning rate of weights and BatchNorm parameters, positive
+ * @param warmupSteps steps of linear learning-rate warm-up at the start of the stage, at least 0
  * @param weightDecay L2 weight decay of convolution and dense weights (added to their gradient, not
  *     decoupled as in AdamW), at least 0
  * @param alrs whether the quantization scales' learning rates are scaled per bit-width (ALRS)
@@ -29,6 +30,7 @@ public record JointTrainingOptions(
     int epochs,
     int batchSize,
     double learningRate,
+    int warmupSteps,
     double weightDecay,
     boolean alrs,
     UpdateMode updateMode,

@@ -52,7 +52,7 @@ class BitswitchConfigTest {
     assertEquals(new ModelOptions(Architecture.FMNIST_CNN, Optional.empty(), false, InitScheme.FAN_IN_UNIFORM), c.model());
     assertEquals(new DataOptions(2, 0, 0, AugmentMode.NONE), c.data());
     assertEquals(new PretrainOptions(2, 128, 1e-3, 5e-5), c.pretrain());
-    assertEquals(new JointTrainingOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 5e-5, true, UpdateMode.SEQUENTIAL,
+    assertEquals(new JointTrainingOptions(BitWidthSet.of(8, 6, 4, 2), 1, 128, 1e-3, 30, 5e-5, true, UpdateMode.SEQUENTIAL,
         ScaleParam.LOG, DistillMode.INPLACE, 0.5, 1.0, 0.1, 100, 20, 600),
         c.train());
     assertEquals(new SensitivityOptions(1024, 100, 1e-3), c.sensitivity());
@@ -137,6 +137,7 @@ class BitswitchConfigTest {
     assertEquals("bitswitch.pretrain.lr must be a number > 0, got 'fast'", refusedWithSets("pretrain.lr=fast"));
     assertEquals("bitswitch.seed must be an integer, got '[1]'", refusedWithSets("seed=[1]"));
     assertEquals("bitswitch.metrics.job must be a string, got '3'", refusedWithSets("metrics.job=3"));
+    assertEquals("bitswitch.train.warmup-steps must be an integer >= 0, got '-1'", refusedWithSets("train.warmup-steps=-1"));
   }
 
   @Test
