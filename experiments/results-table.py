@@ -169,7 +169,9 @@ if h:
     cols = [k for k in h[0] if k.startswith("loss_")]
     print(f"\n## Training health (default run, seed {SEEDS[0]})\n")
     print("Largest training loss of the first 20 steps relative to the first step's, per precision "
-          "(`history.csv`; the former one-round `fused` mode jumped from 0.32 to 8.2 at step 2):\n")
+          "(`history.csv`; the former one-round `fused` mode jumped from 0.32 to 8.2 at step 2). Each is the loss "
+          "of one batch of 128, so the ratio also measures how much harder batch t is than batch 1: "
+          "`docs/design/method.md` §4, \"The start of QAT\", separates the two at the quick-demo size.\n")
     print("| precision | first loss | max of steps 1–20 / first |")
     print("|---|---|---|")
     for c in cols:
