@@ -140,7 +140,7 @@ final class Runs {
    */
   static RunReport report(Map<String, Double> accuracy, RunReport.Fields fields, BitswitchConfig config) {
     return new RunReport(accuracy, fields.values(), new Conventions(config.seed(), config.model().quantizeFirstLast(),
-        config.train().updateMode().configName(), config.train().alrs(), config.train().scaleParam().configName(),
+        config.train().updateMode().configName(), config.train().warmupSteps(), config.train().alrs(), config.train().scaleParam().configName(),
         config.train().distill().configName(), config.model().init().configName()));
   }
 

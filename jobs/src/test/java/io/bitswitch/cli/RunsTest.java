@@ -94,7 +94,7 @@ class RunsTest {
   void reportStartsWithAccuracyAndNamesTheConventions() {
     Map<String, Object> report = Runs.report(Map.of("8", 0.9), new RunReport.Fields().stage("train"), config())
         .toJson();
-    assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "alrs", "scale_param",
-        "distill", "weight_init"), List.copyOf(report.keySet()));
+    assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "warmup_steps", "alrs",
+        "scale_param", "distill", "weight_init"), List.copyOf(report.keySet()));
   }
 }

@@ -73,7 +73,7 @@ class RunReportMarkdownTest {
     accuracy.put("8", 0.91);
     accuracy.put("4", 0.9);
     String md = RunReportMarkdown.render(new RunReport(accuracy, fields,
-        new Conventions(1L, false, "sequential", true, "log", "none", "fan-in-uniform")));
+        new Conventions(1L, false, "sequential", 30, true, "log", "none", "fan-in-uniform")));
     assertReadable(md);
     assertTrue(md.contains("| bits | test accuracy | single-precision (trained alone) |\n|---|---|---|\n"
         + "| FP32 | 92.00 % |  |\n| 8 | 91.00 % | 91.50 % |\n"), md);
@@ -93,7 +93,7 @@ class RunReportMarkdownTest {
     fields.put("pareto", Map.of("uniform", "none"));
     fields.put("gates", "not checked");
     String md = RunReportMarkdown.render(new RunReport(Map.of("8", 0.9), fields,
-        new Conventions(null, null, null, null, null, null, null)));
+        new Conventions(null, null, null, null, null, null, null, null)));
     assertTrue(md.contains("## pareto\n\n```json\n"), md);
     assertTrue(md.contains("## gates\n\n```json\n\"not checked\"\n```"), md);
     assertFalse(md.contains("## Conventions"), md);

@@ -45,7 +45,7 @@ class RunReportTest {
     ScaleDrift drift = report.scaleDrift().orElseThrow();
     assertEquals(0.9994324772813951, drift.weight().get("conv2").meanRatio());
     assertEquals(0.045644305646419525, drift.activation().get("8").get("conv2").last());
-    assertEquals(new Conventions(42L, false, "sequential", true, "log", "none", "fan-in-uniform"),
+    assertEquals(new Conventions(42L, false, "sequential", 30, true, "log", "none", "fan-in-uniform"),
         report.conventions());
     assertFalse(report.alrsOff());
     assertTrue(report.pareto().isEmpty() && report.layerTraces().isEmpty() && report.hasbDraws().isEmpty());
@@ -125,7 +125,7 @@ class RunReportTest {
             .get("layer_traces")));
     // As a command sets them, the report reads them back for its page and tables.
     RunReport report = new RunReport(Map.of("8", 0.9), new RunReport.Fields().layerTraces(List.of(t)).values(),
-        new Conventions(null, null, null, null, null, null, null));
+        new Conventions(null, null, null, null, null, null, null, null));
     assertEquals(List.of(t), report.layerTraces());
   }
 
