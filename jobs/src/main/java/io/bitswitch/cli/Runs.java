@@ -139,9 +139,10 @@ final class Runs {
    * numbers were measured under.
    */
   static RunReport report(Map<String, Double> accuracy, RunReport.Fields fields, BitswitchConfig config) {
+    var t = config.train();
     return new RunReport(accuracy, fields.values(), new Conventions(config.seed(), config.model().quantizeFirstLast(),
-        config.train().updateMode().configName(), config.train().warmupSteps(), config.train().alrs(), config.train().scaleParam().configName(),
-        config.train().distill().configName(), config.model().init().configName()));
+        t.updateMode().configName(), t.warmupSteps(), t.alrs(), t.scaleParam().configName(),
+        t.distill().configName(), config.model().init().configName()));
   }
 
   /**
