@@ -34,7 +34,7 @@ public final class PretrainCommand extends BitswitchCommand {
       metrics.recordAccuracy(outcome.accuracy());
       RunReport.Fields fields = new RunReport.Fields().stage("pretrain").trainExamples(outcome.trainExamples())
           .seconds(outcome.seconds());
-      Runs.writeRunFiles(runDir, Runs.report(outcome.accuracy(), fields, config), outcome, config,
+      Runs.writeRunFiles(runDir, Runs.pretrainReport(outcome.accuracy(), fields, config), outcome, config,
           spark.sparkContext().hadoopConfiguration());
       metrics.succeeded();
     }

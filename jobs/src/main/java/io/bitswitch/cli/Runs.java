@@ -146,6 +146,15 @@ final class Runs {
   }
 
   /**
+   * The report of an FP32 pretraining run: as {@link #report}, but with only the conventions that
+   * apply to it (seed and weight initialisation; the quantization and joint-training ones do not).
+   */
+  static RunReport pretrainReport(Map<String, Double> accuracy, RunReport.Fields fields, BitswitchConfig config) {
+    return new RunReport(accuracy, fields.values(), new Conventions(config.seed(), null, null, null, null, null,
+        null, config.model().init().configName()));
+  }
+
+  /**
    * Writes {@link #REPORT_MD_FILE}, {@link #CONFIG_FILE} (the effective configuration, which
    * {@code --config} reproduces the run with), when there was training {@link #HISTORY_FILE},
    * {@link RunReportPage#FILE} (the page with the plots), and last {@link #REPORT_FILE} into

@@ -97,4 +97,11 @@ class RunsTest {
     assertEquals(List.of("accuracy", "stage", "seed", "quantize_first_last", "update_mode", "warmup_steps", "alrs",
         "scale_param", "distill", "weight_init"), List.copyOf(report.keySet()));
   }
+
+  @Test
+  void pretrainReportNamesOnlyTheConventionsOfFloatingPointTraining() {
+    Map<String, Object> report = Runs.pretrainReport(Map.of("32", 0.9), new RunReport.Fields().stage("pretrain"),
+        config()).toJson();
+    assertEquals(List.of("accuracy", "stage", "seed", "weight_init"), List.copyOf(report.keySet()));
+  }
 }
