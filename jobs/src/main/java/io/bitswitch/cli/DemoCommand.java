@@ -70,7 +70,8 @@ public final class DemoCommand extends BitswitchCommand {
           Runs.pretrainOptions(config), fp32Bundle);
       RunReport.Fields pretrainFields = new RunReport.Fields().stage("pretrain").trainExamples(fp32.trainExamples())
           .seconds(fp32.seconds());
-      Runs.writeRunFiles(pretrainDir, Runs.pretrainReport(fp32.accuracy(), pretrainFields, config), fp32, config, hadoop);
+      Runs.writeRunFiles(pretrainDir, Runs.pretrainReport(fp32.accuracy(), pretrainFields, config), fp32, config,
+          hadoop);
 
       StageOutcome trained = TrainStage.run(new StageContext(spark, setup, System.err, MetricsListener.of(metrics)),
           Runs.trainOptions(config), config.train().bits(), fp32Bundle, bundle, Checkpointing.NONE);
